@@ -1,0 +1,366 @@
+import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
+import { LABELS, SEVERITIES } from '../worker/db/schema';
+import { BugItem } from './components/bug-item';
+import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
+
+export interface BugListProps {
+  rows: BugListItem[];
+  /** URL of the next page for a plain link, and the same for htmx to append. */
+  nextHref: string | null;
+  nextFragmentHref: string | null;
+  emptyText?: string;
+}
+
+/**
+ * The rows of a list plus its "Older bugs" item. htmx swaps this whole fragment over the old
+ * "Older bugs" item, which appends the next page in place; without JS it is a plain link.
+ */
+export function BugRows({ rows, nextHref, nextFragmentHref, emptyText }: BugListProps) {
+  return (
+    <>
+      {rows.map((bug) => (
+        <BugItem bug={bug} />
+      ))}
+      {rows.length === 0 && emptyText ? <li class="empty">{emptyText}</li> : null}
+      {nextHref ? (
+        <li class="more">
+          <a
+            href={nextHref}
+            hx-get={nextFragmentHref ?? nextHref}
+            hx-target="closest li"
+            hx-swap="outerHTML"
+            rel="next"
+          >
+            Older bugs
+          </a>
+        </li>
+      ) : null}
+    </>
+  );
+}
+
+export function BugList(props: BugListProps & { id?: string; label: string }) {
+  return (
+    <ol class="bug-list" id={props.id} aria-label={props.label}>
+      <BugRows {...props} />
+    </ol>
+  );
+}
+
+function Select<T extends string>(props: {
+  name: string;
+  label: string;
+  values: readonly T[];
+  names: Record<T, string>;
+  selected: string | undefined;
+  any?: string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <select name={props.name}>
+        {props.any ? <option value="">{props.any}</option> : null}
+        {props.values.map((v) => (
+          <option value={v} selected={props.selected === v}>
+            {props.names[v]}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+/** `/bugs`: the filter form and the first page of the list. */
+export function BugsPage(props: { filters: BugFilters } & BugListProps) {
+  const f = props.filters;
+  return (
+    <>
+      <h1>Bugs</h1>
+      <form
+        class="filters"
+        method="get"
+        action="/bugs"
+        aria-label="Filter bugs"
+        hx-get="/bugs"
+        hx-target="#bug-list"
+        hx-swap="innerHTML"
+        hx-push-url="true"
+      >
+        <label>
+          Search titles
+          <input type="search" name="q" value={f.q ?? ''} maxlength={200} />
+        </label>
+        <Select name="label" label="Label" values={LABELS} names={LABEL_NAMES} selected={f.label} any="Any label" />
+        <Select
+          name="severity"
+          label="Severity"
+          values={SEVERITIES}
+          names={SEVERITY_NAMES}
+          selected={f.severity}
+          any="Any severity"
+        />
+        <Select
+          name="status"
+          label="Status"
+          values={['open', 'closed'] as const}
+          names={STATUS_NAMES}
+          selected={f.status}
+          any="Open and closed"
+        />
+        <label>
+          Domain
+          <input type="text" name="domain" value={f.domain ?? ''} placeholder="example.com" maxlength={253} />
+        </label>
+        <button type="submit">Filter</button>
+      </form>
+      <BugList id="bug-list" label="Bugs, newest first" {...props} emptyText="No bugs match these filters." />
+    </>
+  );
+}
+
+/** The public page of one bug. */
+export function BugDetailView({ bug }: { bug: BugDetail }) {
+  return (
+    <article class="bug-detail" id="bug">
+      <h1>{bug.title}</h1>
+      {bug.is_hidden ? <p class="notice private">Private report: only you and the admins can see it.</p> : null}
+      <dl class="facts">
+        <dt>Website</dt>
+        <dd>
+          <a href={bug.url} rel="nofollow noopener noreferrer ugc" class="break">
+            {bug.url}
+          </a>
+        </dd>
+        <dt>Domain</dt>
+        <dd>
+          <a href={`/domains/${encodeURIComponent(bug.hostname)}`}>{bug.hostname}</a>
+        </dd>
+        <dt>Label</dt>
+        <dd>{LABEL_NAMES[bug.label]}</dd>
+        <dt>Severity</dt>
+        <dd>{SEVERITY_NAMES[bug.severity]}</dd>
+        <dt>Status</dt>
+        <dd>
+          {STATUS_NAMES[bug.status]}
+          {bug.closed_at
+            ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${bug.closed_by_username}` : ''}`
+            : ''}
+        </dd>
+        <dt>Reported</dt>
+        <dd>
+          <time datetime={bug.created_at}>{day(bug.created_at)}</time> by{' '}
+          {bug.username ? <a href={`/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a> : 'anonymous'}
+        </dd>
+        <dt>Upvotes</dt>
+        <dd>{bug.upvotes}</dd>
+      </dl>
+      <h2>Description</h2>
+      {bug.description ? <p class="description">{bug.description}</p> : <p class="muted">No description given.</p>}
+    </article>
+  );
+}
+
+export interface ReportValues {
+  url?: string | undefined;
+  title?: string | undefined;
+  description?: string | undefined;
+  label?: string | undefined;
+  severity?: string | undefined;
+  private?: boolean | undefined;
+}
+export type FieldErrors = Partial<Record<keyof ReportValues, string>>;
+
+function FieldError({ name, errors }: { name: keyof ReportValues; errors: FieldErrors }) {
+  const msg = errors[name];
+  return msg ? (
+    <p class="field-error" id={`${name}-error`}>
+      {msg}
+    </p>
+  ) : null;
+}
+
+function described(name: keyof ReportValues, errors: FieldErrors, hint?: string) {
+  const ids = [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(' ');
+  return { 'aria-describedby': ids || undefined, 'aria-invalid': errors[name] ? 'true' : undefined };
+}
+
+/**
+ * The report form. Posted without JS it answers 303 or this form again at 422; with htmx it
+ * swaps itself (errors) or is replaced by the new bug. `novalidate` so the server's messages,
+ * not the browser's, are what a user sees either way.
+ */
+export function ReportForm({
+  values = {},
+  errors = {},
+  signedIn = false,
+}: {
+  values?: ReportValues;
+  errors?: FieldErrors;
+  signedIn?: boolean;
+}) {
+  const hasErrors = Object.keys(errors).length > 0;
+  return (
+    <form
+      id="report-form"
+      class="report-form"
+      method="post"
+      action="/api/bugs"
+      hx-post="/api/bugs"
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      {hasErrors ? (
+        <div class="error-summary" role="alert">
+          <h2>Please fix {Object.keys(errors).length === 1 ? 'this' : 'these'}:</h2>
+          <ul>
+            {Object.entries(errors).map(([name, msg]) => (
+              <li>
+                <a href={`#${name}`}>{msg}</a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      <label for="url">Address of the page with the bug</label>
+      <p class="hint" id="url-hint">
+        The full http:// or https:// address. The site's domain is taken from it.
+      </p>
+      <input
+        id="url"
+        name="url"
+        type="url"
+        inputmode="url"
+        required
+        maxlength={2048}
+        value={values.url ?? ''}
+        placeholder="https://example.com/page"
+        hx-get="/api/bugs/similar"
+        hx-trigger="input changed delay:400ms, change"
+        hx-target="#similar"
+        hx-swap="innerHTML"
+        {...described('url', errors, 'url-hint')}
+      />
+      <FieldError name="url" errors={errors} />
+      <div id="similar" class="similar" aria-live="polite"></div>
+
+      <label for="title">Title</label>
+      <input
+        id="title"
+        name="title"
+        type="text"
+        required
+        minlength={5}
+        maxlength={200}
+        value={values.title ?? ''}
+        {...described('title', errors)}
+      />
+      <FieldError name="title" errors={errors} />
+
+      <label for="description">What happens, and what should happen instead?</label>
+      <textarea id="description" name="description" rows={6} maxlength={10000} {...described('description', errors)}>
+        {values.description ?? ''}
+      </textarea>
+      <FieldError name="description" errors={errors} />
+
+      <div class="row">
+        <div>
+          <label for="label">Label</label>
+          <select id="label" name="label" {...described('label', errors)}>
+            {LABELS.map((v) => (
+              <option value={v} selected={(values.label ?? 'general') === v}>
+                {LABEL_NAMES[v]}
+              </option>
+            ))}
+          </select>
+          <FieldError name="label" errors={errors} />
+        </div>
+        <div>
+          <label for="severity">Severity</label>
+          <select id="severity" name="severity" {...described('severity', errors)}>
+            {SEVERITIES.map((v) => (
+              <option value={v} selected={(values.severity ?? 'none') === v}>
+                {SEVERITY_NAMES[v]}
+              </option>
+            ))}
+          </select>
+          <FieldError name="severity" errors={errors} />
+        </div>
+      </div>
+      {signedIn ? (
+        <label class="check">
+          <input type="checkbox" name="private" value="on" checked={values.private === true} /> Private report (only you
+          and the admins can see it)
+        </label>
+      ) : (
+        <p class="hint">
+          You are reporting anonymously. <a href="/login?next=/bugs/new">Log in</a> to earn points and report privately.
+        </p>
+      )}
+      <button type="submit">
+        Report bug <span class="htmx-indicator">…</span>
+      </button>
+    </form>
+  );
+}
+
+export function ReportPage(props: { values?: ReportValues; errors?: FieldErrors; signedIn?: boolean }) {
+  return (
+    <>
+      <h1>Report a bug</h1>
+      <ReportForm {...props} />
+    </>
+  );
+}
+
+/** "Is it one of these?": open bugs already known on the host being typed. */
+export function SimilarBugs({ hostname, rows }: { hostname: string | null; rows: BugListItem[] }) {
+  if (!hostname) return <p class="hint">Type the page's full address to see bugs already reported on its site.</p>;
+  if (rows.length === 0) return <p class="muted">No open bugs reported on {hostname} yet.</p>;
+  return (
+    <section aria-labelledby="similar-heading">
+      <h2 id="similar-heading">Is it one of these?</h2>
+      <p class="hint">Open bugs already reported on {hostname}:</p>
+      <ul class="similar-list">
+        {rows.map((b) => (
+          <li>
+            <a href={`/bugs/${b.id}`}>{b.title}</a>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
+export function SimilarPage({ hostname, rows }: { hostname: string | null; rows: BugListItem[] }) {
+  return (
+    <>
+      <h1>Similar bugs</h1>
+      {hostname ? (
+        <SimilarBugs hostname={hostname} rows={rows} />
+      ) : (
+        <p>Give a full http(s) address to see bugs already reported on its domain.</p>
+      )}
+      <p>
+        <a href="/bugs/new">Report a bug</a>
+      </p>
+    </>
+  );
+}
+
+/** The domain page: its open and closed bugs, each with its own "Older bugs". */
+export function DomainPage(props: { hostname: string; open: BugListProps; closed: BugListProps }) {
+  const h = props.hostname;
+  return (
+    <>
+      <h1>{h}</h1>
+      <p>
+        <a href={`/bugs/new${qs({ url: `https://${h}/` })}`}>Report a bug on {h}</a>
+      </p>
+      <h2 id="open-heading">Open bugs</h2>
+      <BugList id="open-bugs" label={`Open bugs on ${h}`} {...props.open} emptyText="No open bugs." />
+      <h2 id="closed-heading">Closed bugs</h2>
+      <BugList id="closed-bugs" label={`Closed bugs on ${h}`} {...props.closed} emptyText="No closed bugs." />
+    </>
+  );
+}

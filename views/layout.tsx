@@ -1,0 +1,118 @@
+import type { Child } from 'hono/jsx';
+
+/** Who the header shows as signed in; null when nobody is. */
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: 'user' | 'admin';
+  points: number;
+}
+
+export interface LayoutProps {
+  title: string;
+  user?: SessionUser | null | undefined;
+  description?: string | undefined;
+  children?: Child;
+}
+
+/**
+ * htmx 4 settings: no injected indicator styles (our CSP forbids inline styles, app.css has
+ * them). htmx 4 has no `allowEval` switch; the CSP's lack of 'unsafe-eval' is what stops it.
+ */
+/** Busts the year-long cache of the vendored file when the pinned htmx changes. */
+export const HTMX_VERSION = '4.0.1';
+
+export const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false });
+
+/** The account corner of the header; also served alone by /api/auth/me for the static shell. */
+export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
+  if (!user) {
+    return (
+      <p class="user-slot" id="user-slot">
+        <a href="/login">Log in</a> · <a href="/signup">Sign up</a>
+      </p>
+    );
+  }
+  return (
+    <div class="user-slot" id="user-slot">
+      <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
+      <span class="muted">({user.points} pts)</span> ·{' '}
+      <form method="post" action="/api/auth/logout" class="inline">
+        <button type="submit" class="link">
+          Log out
+        </button>
+      </form>
+    </div>
+  );
+}
+
+/** Same markup as public/index.html's header, so the shell and Worker pages are one site. */
+export function SiteHeader({ user }: { user?: SessionUser | null | undefined }) {
+  return (
+    <header class="site-header">
+      <a class="brand" href="/">
+        BLT<span>-Next</span>
+      </a>
+      <nav aria-label="Main">
+        <ul>
+          <li>
+            <a href="/bugs">Bugs</a>
+          </li>
+          <li>
+            <a href="/bugs/new">Report a bug</a>
+          </li>
+          <li>
+            <a href="/leaderboard">Leaderboard</a>
+          </li>
+          <li>
+            <a href="/about">About</a>
+          </li>
+        </ul>
+      </nav>
+      <UserSlot user={user} />
+    </header>
+  );
+}
+
+export function SiteFooter() {
+  return (
+    <footer class="site-footer">
+      <p>
+        BLT-Next — an <a href="https://owasp.org/www-project-bug-logging-tool/">OWASP</a> Bug Logging Tool.{' '}
+        <a href="/stats">Stats</a> · <a href="/about">About</a>
+      </p>
+    </footer>
+  );
+}
+
+/** The full document around every Worker page. */
+export function Layout({ title, user, description, children }: LayoutProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{`${title} · BLT-Next`}</title>
+        <meta
+          name="description"
+          content={description ?? 'Report bugs you find on any website and climb the leaderboard.'}
+        />
+        <meta name="htmx-config" content={HTMX_CONFIG} />
+        <meta name="color-scheme" content="light dark" />
+        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+        <link rel="stylesheet" href="/assets/app.css" />
+        <script src={`/assets/htmx.min.js?v=${HTMX_VERSION}`} defer></script>
+      </head>
+      <body>
+        <a class="skip-link" href="#main">
+          Skip to content
+        </a>
+        <SiteHeader user={user} />
+        <main id="main" tabindex={-1}>
+          {children}
+        </main>
+        <SiteFooter />
+      </body>
+    </html>
+  );
+}

@@ -1,0 +1,88 @@
+import { type Context, Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { csrf } from 'hono/csrf';
+import { HTTPException } from 'hono/http-exception';
+import { jsxRenderer } from 'hono/jsx-renderer';
+import { requestId } from 'hono/request-id';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ErrorView } from '../views/errors';
+import { Layout } from '../views/layout';
+import { ERROR_TEXT, fail } from './lib/errors';
+import { respond } from './lib/respond';
+import { database } from './middleware/database';
+import { formBodiesOnly, securityHeaders } from './middleware/security';
+import bugs from './routes/bugs';
+import site from './routes/site';
+import type { AppEnv } from './types';
+
+/** Request bodies larger than this are refused before anything reads them. */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * The application. Middleware order matters: ids and headers first so even errors carry them,
+ * then the page renderer (error pages need it), the checks that refuse a request
+ * (CSRF, size, type), then data and routes.
+ */
+export function createApp() {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId());
+  app.use(securityHeaders());
+  app.use(async function anonymous(c, next) {
+    c.set('user', null);
+    await next();
+  });
+  app.use(
+    jsxRenderer(
+      ({ children, title, description, user }) => (
+        <Layout title={title} description={description} user={user}>
+          {children}
+        </Layout>
+      ),
+      { docType: true },
+    ),
+  );
+  app.use(csrf());
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
+  app.use(formBodiesOnly());
+  app.use(database());
+  app.route('/', bugs);
+  app.route('/', site);
+
+  app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
+  app.onError(async (err, c) => {
+    if (err instanceof HTTPException) {
+      const res = await errorResponse(c, err.status, err.message || undefined);
+      // Keep headers the thrower chose (Retry-After, Allow…), not its body or content type.
+      err.res?.headers.forEach((v, k) => {
+        if (!['content-type', 'content-length'].includes(k.toLowerCase())) res.headers.set(k, v);
+      });
+      return res;
+    }
+    console.error(
+      JSON.stringify({
+        level: 'error',
+        requestId: c.var.requestId,
+        path: c.req.path,
+        error: String(err),
+        stack: err.stack,
+      }),
+    );
+    return errorResponse(c, 500);
+  });
+
+  return app;
+}
+
+/** The friendly error in whatever representation the request wanted; never internals. */
+function errorResponse(c: Context<AppEnv>, status: number, message?: string) {
+  const text = ERROR_TEXT[status] ?? ERROR_TEXT[500]!;
+  const requestId = status >= 500 ? c.var.requestId : undefined;
+  const body = { title: text.title, message: message ?? text.message, status, requestId };
+  return respond(c, {
+    status: status as ContentfulStatusCode,
+    title: text.title,
+    page: () => <ErrorView {...body} />,
+    json: () => ({ error: body.title, message: body.message, ...(requestId ? { requestId } : {}) }),
+  });
+}

@@ -1,0 +1,307 @@
+import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type DB, prepare } from './index';
+import type { Database, Label, Role, Severity, Status } from './schema';
+
+/** Who is looking: hidden bugs are shown only to their reporter and to admins. */
+export type Viewer = { id: number; role: Role } | null;
+
+export interface BugFilters {
+  label?: Label | undefined;
+  severity?: Severity | undefined;
+  status?: Exclude<Status, 'spam'> | undefined;
+  domain?: string | undefined;
+  q?: string | undefined;
+}
+
+/** Keyset position: the (created_at, id) of the last row shown. */
+export interface Cursor {
+  createdAt: string;
+  id: number;
+}
+
+export interface BugListItem {
+  id: number;
+  title: string;
+  url: string;
+  label: Label;
+  severity: Severity;
+  status: Status;
+  is_hidden: 0 | 1;
+  upvotes: number;
+  created_at: string;
+  hostname: string;
+  username: string | null;
+}
+
+export interface BugDetail extends BugListItem {
+  description: string;
+  user_id: number | null;
+  domain_id: number;
+  updated_at: string;
+  closed_at: string | null;
+  closed_by_username: string | null;
+}
+
+export function encodeCursor(c: Cursor): string {
+  return `${c.createdAt}_${c.id}`;
+}
+
+const CURSOR_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?Z)_(\d{1,15})$/;
+
+/** Parses a cursor from a URL; anything malformed is `null`, never a query error. */
+export function decodeCursor(raw: string): Cursor | null {
+  const m = CURSOR_RE.exec(raw);
+  if (!m?.[1] || !m[2]) return null;
+  return { createdAt: m[1], id: Number(m[2]) };
+}
+
+/** Escapes LIKE wildcards so a search for "100%" means the text, not a pattern. */
+function likeContains(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+}
+
+function bugColumns(db: DB) {
+  return db
+    .selectFrom('bugs')
+    .innerJoin('domains', 'domains.id', 'bugs.domain_id')
+    .leftJoin('users', 'users.id', 'bugs.user_id')
+    .select([
+      'bugs.id',
+      'bugs.title',
+      'bugs.url',
+      'bugs.label',
+      'bugs.severity',
+      'bugs.status',
+      'bugs.is_hidden',
+      'bugs.upvotes',
+      'bugs.created_at',
+      'domains.hostname',
+      'users.username',
+    ]);
+}
+
+/**
+ * Newest-first page of public bugs, seeking past `cursor` so that any page costs what the
+ * first one does. Hidden and spam reports never appear in lists (their reporter finds them on
+ * their own profile). Returns one page and the cursor of the next, if there is one.
+ */
+export async function listBugs(
+  db: DB,
+  opts: { filters?: BugFilters; cursor?: Cursor | null; limit: number },
+): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
+  const f = opts.filters ?? {};
+  let query = bugColumns(db).where('bugs.is_hidden', '=', 0);
+  if (f.status) query = query.where('bugs.status', '=', f.status);
+  else query = query.where('bugs.status', '!=', 'spam');
+  if (f.label) query = query.where('bugs.label', '=', f.label);
+  if (f.severity) query = query.where('bugs.severity', '=', f.severity);
+  if (f.domain) {
+    const hostname = f.domain;
+    query = query.where('bugs.domain_id', '=', (eb) =>
+      eb.selectFrom('domains').select('id').where('hostname', '=', hostname),
+    );
+  }
+  if (f.q) {
+    query = query.where(sql<SqlBool>`bugs.title LIKE ${likeContains(f.q)} ESCAPE '\\'`);
+  }
+  const cursor = opts.cursor;
+  if (cursor) {
+    query = query.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursor.createdAt, cursor.id)),
+    );
+  }
+  const rows = await query
+    .orderBy('bugs.created_at', 'desc')
+    .orderBy('bugs.id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  const page = rows.slice(0, opts.limit);
+  const last = page.at(-1);
+  const next = rows.length > opts.limit && last ? { createdAt: last.created_at, id: last.id } : null;
+  return { rows: page, next };
+}
+
+/** A viewer may see a bug when it is public, or theirs, or they are an admin. */
+function visibleTo(viewer: Viewer) {
+  return (eb: ExpressionBuilder<Database, 'bugs'>): Expression<SqlBool> => {
+    if (viewer?.role === 'admin') return eb.lit(true);
+    const open = eb.and([eb('bugs.is_hidden', '=', 0), eb('bugs.status', '!=', 'spam')]);
+    return viewer ? eb.or([open, eb('bugs.user_id', '=', viewer.id)]) : open;
+  };
+}
+
+/** One bug as `viewer` may see it; `undefined` when it does not exist or is not theirs to see. */
+export async function findBugById(db: DB, id: number, viewer: Viewer): Promise<BugDetail | undefined> {
+  return bugColumns(db)
+    .leftJoin('users as closer', 'closer.id', 'bugs.closed_by')
+    .select([
+      'bugs.description',
+      'bugs.user_id',
+      'bugs.domain_id',
+      'bugs.updated_at',
+      'bugs.closed_at',
+      'closer.username as closed_by_username',
+    ])
+    .where('bugs.id', '=', id)
+    .where(visibleTo(viewer))
+    .executeTakeFirst();
+}
+
+/** Open public bugs already reported on a host: the "is it one of these?" hint. */
+export async function similarBugs(db: DB, hostname: string, limit = 5): Promise<BugListItem[]> {
+  return (await listBugs(db, { filters: { domain: hostname, status: 'open' }, limit })).rows;
+}
+
+export interface NewBugInput {
+  url: string;
+  hostname: string;
+  title: string;
+  description: string;
+  label: Label;
+  severity: Severity;
+  isHidden: boolean;
+  userId: number | null;
+}
+
+/** BLT's rules: points for a signed-in report, and one more when it is a domain's first. */
+export const POINTS = { bugReported: 3, domainAdded: 1 } as const;
+
+/**
+ * Creates the domain (first time only), the bug, and for a signed-in reporter the ledger rows
+ * and both user_scores periods, in one D1 batch: all of it happens or none of it does.
+ * Inside the batch the new bug is `max(bugs.id)`: a batch runs as one transaction, so no other
+ * write can interleave. Returns the new bug's id.
+ */
+export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Promise<number> {
+  const now = new Date().toISOString();
+  const month = now.slice(0, 7);
+  const domainId = db.selectFrom('domains').select('id').where('hostname', '=', input.hostname);
+  const newBugId = sql<number>`(SELECT max(id) FROM bugs)`;
+
+  const statements = [
+    db
+      .insertInto('domains')
+      .values({ hostname: input.hostname, created_at: now })
+      .onConflict((oc) => oc.column('hostname').doNothing())
+      .compile(),
+    db
+      .insertInto('bugs')
+      .values({
+        user_id: input.userId,
+        domain_id: domainId,
+        url: input.url,
+        title: input.title,
+        description: input.description,
+        label: input.label,
+        severity: input.severity,
+        is_hidden: input.isHidden ? 1 : 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .compile(),
+  ];
+
+  if (input.userId !== null) {
+    const userId = input.userId;
+    statements.push(
+      db
+        .insertInto('points')
+        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
+        .expression(
+          db
+            .selectFrom('bugs')
+            .select([
+              sql.lit(userId).as('user_id'),
+              'id',
+              'domain_id',
+              sql.lit(POINTS.bugReported).as('score'),
+              sql.lit('Bug reported').as('reason'),
+              sql.lit(now).as('created_at'),
+            ])
+            .where('id', '=', newBugId),
+        )
+        .compile(),
+      db
+        .insertInto('points')
+        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
+        .expression(
+          db
+            .selectFrom('bugs as b')
+            .select([
+              sql.lit(userId).as('user_id'),
+              'b.id',
+              'b.domain_id',
+              sql.lit(POINTS.domainAdded).as('score'),
+              sql.lit('Domain added').as('reason'),
+              sql.lit(now).as('created_at'),
+            ])
+            .where('b.id', '=', newBugId)
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('bugs as o')
+                    .select('o.id')
+                    .whereRef('o.domain_id', '=', 'b.domain_id')
+                    .whereRef('o.id', '<', 'b.id'),
+                ),
+              ),
+            ),
+        )
+        .compile(),
+      ...['all', month].map((period) => addScoresForBug(db, newBugId, period)),
+    );
+  }
+
+  const results = await d1.batch<{ id: number }>(statements.map((q) => prepare(d1, q)));
+  const id = results[1]?.results[0]?.id;
+  if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
+  return id;
+}
+
+/** Adds the ledger rows of one bug to a user_scores period, creating the row if needed. */
+function addScoresForBug(db: DB, bugId: ReturnType<typeof sql<number>>, period: string) {
+  return db
+    .insertInto('user_scores')
+    .columns(['user_id', 'period', 'score'])
+    .expression(
+      db
+        .selectFrom('points')
+        .select(['user_id', sql.lit(period).as('period'), (eb) => eb.fn.sum<number>('score').as('score')])
+        .where('bug_id', '=', bugId)
+        .groupBy('user_id'),
+    )
+    .onConflict((oc) =>
+      oc
+        .columns(['user_id', 'period'])
+        .doUpdateSet({ score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')) }),
+    )
+    .compile();
+}
+
+export interface BugStats {
+  total: number;
+  open: number;
+  closed: number;
+  domains: number;
+}
+
+/** Public counts: hidden and spam reports never count; a domain counts once it has a public bug. */
+export async function bugStats(db: DB): Promise<BugStats> {
+  const [byStatus, domains] = await Promise.all([
+    db
+      .selectFrom('bugs')
+      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('is_hidden', '=', 0)
+      .groupBy('status')
+      .execute(),
+    db
+      .selectFrom('bugs')
+      .select((eb) => eb.fn.count<number>('domain_id').distinct().as('n'))
+      .where('is_hidden', '=', 0)
+      .where('status', '!=', 'spam')
+      .executeTakeFirstOrThrow(),
+  ]);
+  const count = (s: Status) => byStatus.find((r) => r.status === s)?.n ?? 0;
+  return { total: count('open') + count('closed'), open: count('open'), closed: count('closed'), domains: domains.n };
+}

@@ -1,0 +1,120 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/**
+ * Kysely's view of D1. It mirrors migrations/*.sql by hand; tests/schema.test.ts applies the
+ * migrations and fails when a table or column here is missing there, or has another type.
+ */
+export interface Database {
+  users: UsersTable;
+  domains: DomainsTable;
+  bugs: BugsTable;
+  upvotes: UpvotesTable;
+  comments: CommentsTable;
+  points: PointsTable;
+  user_scores: UserScoresTable;
+  login_failures: LoginFailuresTable;
+}
+
+/** ISO-8601 UTC text; D1 fills it in on insert. */
+type Timestamp = ColumnType<string, string | undefined, string>;
+
+export const LABELS = [
+  'general',
+  'number_error',
+  'functional',
+  'performance',
+  'security',
+  'typo',
+  'design',
+  'server_down',
+  'trademark_squatting',
+] as const;
+export type Label = (typeof LABELS)[number];
+
+export const SEVERITIES = ['none', 'low', 'medium', 'high', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const STATUSES = ['open', 'closed', 'spam'] as const;
+export type Status = (typeof STATUSES)[number];
+
+export const ROLES = ['user', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface UsersTable {
+  id: Generated<number>;
+  username: string;
+  email: string;
+  password_hash: string;
+  role: ColumnType<Role, Role | undefined, Role>;
+  session_version: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+}
+
+export interface DomainsTable {
+  id: Generated<number>;
+  hostname: string;
+  created_at: Timestamp;
+}
+
+export interface BugsTable {
+  id: Generated<number>;
+  user_id: number | null;
+  domain_id: number;
+  url: string;
+  title: string;
+  description: ColumnType<string, string | undefined, string>;
+  label: ColumnType<Label, Label | undefined, Label>;
+  severity: ColumnType<Severity, Severity | undefined, Severity>;
+  status: ColumnType<Status, Status | undefined, Status>;
+  is_hidden: ColumnType<0 | 1, 0 | 1 | undefined, 0 | 1>;
+  upvotes: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: string | null;
+  closed_by: number | null;
+}
+
+export interface UpvotesTable {
+  bug_id: number;
+  user_id: number;
+  created_at: Timestamp;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number;
+  body: string;
+  created_at: Timestamp;
+}
+
+export interface PointsTable {
+  id: Generated<number>;
+  user_id: number;
+  bug_id: number | null;
+  domain_id: number | null;
+  score: number;
+  reason: string;
+  created_at: Timestamp;
+}
+
+export interface UserScoresTable {
+  user_id: number;
+  period: string;
+  score: ColumnType<number, number | undefined, number>;
+}
+
+export interface LoginFailuresTable {
+  id: Generated<number>;
+  kind: 'account' | 'ip';
+  subject: string;
+  created_at: Timestamp;
+}
+
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type Domain = Selectable<DomainsTable>;
+export type Bug = Selectable<BugsTable>;
+export type NewBug = Insertable<BugsTable>;
+export type Comment = Selectable<CommentsTable>;
+export type PointsRow = Selectable<PointsTable>;

@@ -1,0 +1,43 @@
+import type { Context } from 'hono';
+
+/** The three ways one URL answers (DESIGN.md "One URL, several representations"). */
+export type Representation = 'page' | 'fragment' | 'json';
+
+/** Every header that changes the answer; caches must key on all of them. */
+export const VARY = 'HX-Request, HX-Request-Type, HX-History-Restore-Request, Accept';
+
+/**
+ * Decides how to answer from the request alone, and says so in `Vary`.
+ * htmx 4 marks history restores and body-targeted swaps; those need the full page.
+ */
+export function representation(c: Context): Representation {
+  c.header('Vary', VARY);
+  if (
+    c.req.header('HX-Request') === 'true' &&
+    c.req.header('HX-History-Restore-Request') !== 'true' &&
+    c.req.header('HX-Request-Type') !== 'full'
+  ) {
+    return 'fragment';
+  }
+  return prefersJson(c.req.header('Accept')) ? 'json' : 'page';
+}
+
+/** True when the client lists JSON before (or instead of) HTML; browsers never do. */
+export function prefersJson(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase());
+  const json = types.findIndex(
+    (t) => t === 'application/json' || (t?.startsWith('application/') && t.endsWith('+json')),
+  );
+  if (json === -1) return false;
+  const html = types.findIndex((t) => t === 'text/html' || t === '*/*');
+  return html === -1 || json < html;
+}
+
+/** Same-origin relative paths only: "/bugs?x" yes; "//evil", "https://…", "/\\evil" no. */
+export function safeNextPath(next: string | undefined | null): string | null {
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
+  // Control characters (tab, newline…) are dropped by URL parsers and can turn "/\t/x" into "//x".
+  for (const ch of next) if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) return null;
+  return next;
+}

@@ -1,0 +1,30 @@
+import type { Context } from 'hono';
+import type { JSX } from 'hono/jsx/jsx-runtime';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { representation } from './negotiate';
+
+export interface Answer {
+  title: string;
+  description?: string;
+  /** Main content of the full page (inside Layout). */
+  page: () => JSX.Element;
+  /** What htmx swaps in; defaults to the page content. */
+  fragment?: () => JSX.Element;
+  /** The same data for scripts. */
+  json: () => unknown;
+  status?: ContentfulStatusCode;
+}
+
+/** Answers one URL in the representation the request asked for (see lib/negotiate.ts). */
+export function respond(c: Context, a: Answer): Response | Promise<Response> {
+  const status = a.status ?? 200;
+  switch (representation(c)) {
+    case 'json':
+      return c.json(a.json(), status);
+    case 'fragment':
+      return c.html((a.fragment ?? a.page)(), status);
+    default:
+      c.status(status);
+      return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });
+  }
+}

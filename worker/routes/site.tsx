@@ -1,0 +1,74 @@
+import { zValidator } from '@hono/zod-validator';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { DomainPage } from '../../views/bugs';
+import { qs } from '../../views/components/format';
+import { StatsBlock, StatsPage } from '../../views/stats';
+import { bugStats, encodeCursor, listBugs } from '../db/bugs';
+import { fail } from '../lib/errors';
+import { respond } from '../lib/respond';
+import { HOSTNAME_RE } from '../lib/url';
+import type { AppEnv } from '../types';
+
+const site = new Hono<AppEnv>();
+
+for (const path of ['/stats', '/api/stats'] as const) {
+  site.get(path, async (c) => {
+    const stats = await bugStats(c.var.db);
+    return respond(c, {
+      title: 'Stats',
+      page: () => <StatsPage stats={stats} />,
+      fragment: () => <StatsBlock stats={stats} />,
+      json: () => stats,
+    });
+  });
+}
+
+const hostnameParam = z.object({
+  hostname: z
+    .string()
+    .toLowerCase()
+    .refine((h) => h.length <= 253 && HOSTNAME_RE.test(h), 'Not a host name.'),
+});
+
+site.get(
+  '/domains/:hostname',
+  zValidator('param', hostnameParam, (r) => {
+    if (!r.success) fail(404, 'That is not a domain we know.');
+  }),
+  async (c) => {
+    const { hostname } = c.req.valid('param');
+    const db = c.var.db;
+    const [open, closed] = await Promise.all(
+      (['open', 'closed'] as const).map((status) => listBugs(db, { filters: { domain: hostname, status }, limit: 25 })),
+    );
+    if (!open || !closed) fail(404);
+    // A domain whose only reports are private or spam must not reveal that it exists.
+    if (open.rows.length === 0 && closed.rows.length === 0) fail(404, `No public bugs on ${hostname} yet.`);
+    const more = (status: 'open' | 'closed', page: typeof open) => {
+      const next = page.next ? qs({ domain: hostname, status, before: encodeCursor(page.next) }) : null;
+      return { rows: page.rows, nextHref: next && `/bugs${next}`, nextFragmentHref: next && `/api/bugs${next}` };
+    };
+    return respond(c, {
+      title: hostname,
+      description: `Bugs reported on ${hostname}`,
+      page: () => <DomainPage hostname={hostname} open={more('open', open)} closed={more('closed', closed)} />,
+      json: () => ({ hostname, open: open.rows, closed: closed.rows }),
+    });
+  },
+);
+
+site.get('/api/health', async (c) => {
+  const started = Date.now();
+  try {
+    const row = await c.env.DB.prepare('SELECT 1 AS ok').first<{ ok: number }>();
+    if (row?.ok !== 1) throw new Error('unexpected D1 answer');
+  } catch (err) {
+    console.error(JSON.stringify({ requestId: c.var.requestId, msg: 'health check failed', error: String(err) }));
+    return c.json({ status: 'unavailable', d1: 'error' }, 503);
+  }
+  c.header('Cache-Control', 'no-store');
+  return c.json({ status: 'ok', d1: 'ok', d1_ms: Date.now() - started });
+});
+
+export default site;

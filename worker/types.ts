@@ -1,0 +1,36 @@
+import type { SessionUser } from '../views/layout';
+import type { DB } from './db';
+
+/** Bindings from wrangler.toml, secrets from `.dev.vars` / `wrangler secret put`. */
+export interface Env {
+  DB: D1Database;
+  ASSETS?: Fetcher;
+  JWT_SECRET?: string;
+}
+
+export type AppEnv = {
+  Bindings: Env;
+  Variables: {
+    db: DB;
+    requestId: string;
+    /** The signed-in user, or null; set by the session middleware. */
+    user: SessionUser | null;
+  };
+};
+
+declare module 'hono' {
+  /** Same variables as AppEnv, visible to validator hooks whose Context is not typed by route. */
+  interface ContextVariableMap {
+    db: DB;
+    requestId: string;
+    user: SessionUser | null;
+  }
+  /** What every full page passes to the layout: `c.render(content, { title, user })`. */
+  // biome-ignore lint/style/useShorthandFunctionType: Hono merges this interface; a type alias cannot merge.
+  interface ContextRenderer {
+    (
+      content: string | Promise<string>,
+      props: { title: string; description?: string | undefined; user: SessionUser | null },
+    ): Response | Promise<Response>;
+  }
+}
