@@ -22,9 +22,9 @@ import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
-  label: z.union([z.literal(''), z.enum(LABELS, { error: 'Unknown label.' })]).optional(),
-  severity: z.union([z.literal(''), z.enum(SEVERITIES, { error: 'Unknown severity.' })]).optional(),
-  status: z.union([z.literal(''), z.enum(['open', 'closed'], { error: 'Status must be open or closed.' })]).optional(),
+  label: z.enum(['', ...LABELS], { error: 'Unknown label.' }).optional(),
+  severity: z.enum(['', ...SEVERITIES], { error: 'Unknown severity.' }).optional(),
+  status: z.enum(['', 'open', 'closed'], { error: 'Status must be open or closed.' }).optional(),
   domain: z
     .string()
     .trim()
@@ -37,7 +37,7 @@ export const listQuery = z.object({
     .string()
     .optional()
     .refine((b) => b === undefined || b === '' || decodeCursor(b) !== null, 'Malformed page cursor.'),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
+  limit: z.coerce.number({ error: 'limit must be a number.' }).int().min(1, 'limit must be 1 to 100.').max(100, 'limit must be 1 to 100.').default(25),
 });
 
 function badQuery(error: z.core.$ZodError): never {
@@ -77,23 +77,18 @@ function fieldErrors(error: z.core.$ZodError): FieldErrors {
 
 const keptText = z.string().optional().catch(undefined);
 /** Raw posted values, kept as text so the form shows exactly what was typed (never throws). */
-const keptValues = z
-  .object({
-    url: keptText,
-    title: keptText,
-    description: keptText,
-    label: keptText,
-    severity: keptText,
-    private: z.unknown().transform((v) => v !== undefined),
-  })
-  .catch({
-    url: undefined,
-    title: undefined,
-    description: undefined,
-    label: undefined,
-    severity: undefined,
-    private: false,
-  });
+const keptFields = z.object({
+  url: keptText,
+  title: keptText,
+  description: keptText,
+  label: keptText,
+  severity: keptText,
+  private: z.unknown().optional(),
+});
+function keptValues(raw: unknown) {
+  const parsed = keptFields.safeParse(raw);
+  return parsed.success ? { ...parsed.data, private: parsed.data.private !== undefined } : {};
+}
 
 const bugs = new Hono<AppEnv>();
 
@@ -169,9 +164,10 @@ for (const path of ['/bugs/:id{[0-9]{1,15}}', '/api/bugs/:id{[0-9]{1,15}}'] as c
 
 bugs.post(
   '/api/bugs',
-  zValidator('form', reportSchema, (result, c) => {
+  zValidator('form', reportSchema, async (result, c) => {
     if (result.success) return;
-    const values = keptValues.parse(result.data);
+    // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
+    const values = keptValues(await c.req.parseBody());
     const errors = fieldErrors(result.error);
     return respond(c, {
       status: 422,

@@ -1,0 +1,107 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import type { Database } from '../worker/db/schema';
+
+type SqlType = 'INTEGER' | 'TEXT';
+/**
+ * Every table and column of the Kysely interface with the SQLite type it must have. The mapped
+ * type makes TypeScript reject this object if the interface gains or loses a column; the test
+ * then makes D1 reject it if the migrations disagree.
+ */
+const expected: { [T in keyof Database]: { [C in keyof Database[T]]-?: SqlType } } = {
+  users: {
+    id: 'INTEGER',
+    username: 'TEXT',
+    email: 'TEXT',
+    password_hash: 'TEXT',
+    role: 'TEXT',
+    session_version: 'INTEGER',
+    created_at: 'TEXT',
+  },
+  domains: { id: 'INTEGER', hostname: 'TEXT', created_at: 'TEXT' },
+  bugs: {
+    id: 'INTEGER',
+    user_id: 'INTEGER',
+    domain_id: 'INTEGER',
+    url: 'TEXT',
+    title: 'TEXT',
+    description: 'TEXT',
+    label: 'TEXT',
+    severity: 'TEXT',
+    status: 'TEXT',
+    is_hidden: 'INTEGER',
+    upvotes: 'INTEGER',
+    created_at: 'TEXT',
+    updated_at: 'TEXT',
+    closed_at: 'TEXT',
+    closed_by: 'INTEGER',
+  },
+  upvotes: { bug_id: 'INTEGER', user_id: 'INTEGER', created_at: 'TEXT' },
+  comments: { id: 'INTEGER', bug_id: 'INTEGER', user_id: 'INTEGER', body: 'TEXT', created_at: 'TEXT' },
+  points: {
+    id: 'INTEGER',
+    user_id: 'INTEGER',
+    bug_id: 'INTEGER',
+    domain_id: 'INTEGER',
+    score: 'INTEGER',
+    reason: 'TEXT',
+    created_at: 'TEXT',
+  },
+  user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER' },
+  login_failures: { id: 'INTEGER', kind: 'TEXT', subject: 'TEXT', created_at: 'TEXT' },
+};
+
+/** Columns that may hold NULL: exactly the `| null` fields of the interface. */
+const nullable = new Set(['bugs.user_id', 'bugs.closed_at', 'bugs.closed_by', 'points.bug_id', 'points.domain_id']);
+
+describe('schema: migrations agree with worker/db/schema.ts', () => {
+  for (const [table, columns] of Object.entries(expected)) {
+    it(`${table} has exactly the interface's columns and types`, async () => {
+      const { results } = await env.DB.prepare(`SELECT name, type, "notnull" AS nn FROM pragma_table_info(?)`)
+        .bind(table)
+        .all<{ name: string; type: string; nn: number }>();
+      expect(results.length, `table ${table} exists`).toBeGreaterThan(0);
+      const actual = Object.fromEntries(results.map((r) => [r.name, r.type.toUpperCase()]));
+      expect(actual).toEqual(columns);
+      for (const r of results) {
+        expect(r.nn === 0, `${table}.${r.name} nullability`).toBe(nullable.has(`${table}.${r.name}`) || r.name === 'id');
+      }
+    });
+  }
+
+  it('has no table the interface lacks (besides D1 and migration bookkeeping)', async () => {
+    const { results } = await env.DB.prepare(
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'`,
+    ).all<{ name: string }>();
+    expect(results.map((r) => r.name).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('enforces the CHECK constraints on labels, severities and statuses', async () => {
+    await env.DB.prepare(`INSERT INTO domains (hostname) VALUES ('checks.example')`).run();
+    const insert = (label: string, severity: string, status: string) =>
+      env.DB.prepare(
+        `INSERT INTO bugs (domain_id, url, title, label, severity, status) VALUES ((SELECT id FROM domains WHERE hostname = 'checks.example'), 'https://checks.example/', 'A valid title', ?, ?, ?)`,
+      )
+        .bind(label, severity, status)
+        .run();
+    await expect(insert('general', 'none', 'open')).resolves.toBeTruthy();
+    await expect(insert('nonsense', 'none', 'open')).rejects.toThrow(/CHECK/);
+    await expect(insert('general', 'extreme', 'open')).rejects.toThrow(/CHECK/);
+    await expect(insert('general', 'none', 'pending')).rejects.toThrow(/CHECK/);
+  });
+
+  it('rejects non-http URLs and duplicate usernames ignoring case', async () => {
+    await expect(
+      env.DB.prepare(
+        `INSERT INTO bugs (domain_id, url, title) VALUES ((SELECT id FROM domains LIMIT 1), 'javascript:alert(1)', 'A valid title')`,
+      ).run(),
+    ).rejects.toThrow(/CHECK|NOT NULL/);
+    await env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('CaseUser', 'a@x.test', 'x')`).run();
+    await expect(
+      env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('caseuser', 'b@x.test', 'x')`).run(),
+    ).rejects.toThrow(/UNIQUE/);
+    await expect(
+      env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('other', 'A@X.test', 'x')`).run(),
+    ).rejects.toThrow(/UNIQUE/);
+  });
+});
