@@ -70,7 +70,9 @@ describe('queries: bugs', () => {
 
   it('hidden and spam bugs are absent from lists, stats and similar, and found only by owner or admin', async () => {
     const host = uniqueHost('hidden');
-    await env.DB.prepare("INSERT INTO users (username, email, password_hash) VALUES ('hid_owner', 'ho@x.test', 'x')").run();
+    await env.DB.prepare(
+      "INSERT INTO users (username, email, password_hash) VALUES ('hid_owner', 'ho@x.test', 'x')",
+    ).run();
     const owner = await env.DB.prepare("SELECT id FROM users WHERE username = 'hid_owner'").first<{ id: number }>();
     const before = await bugStats(db());
     const hidden = await seedBug({ hostname: host, isHidden: true, userId: owner!.id });

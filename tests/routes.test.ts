@@ -42,9 +42,8 @@ describe('routes: one URL, several representations', () => {
     const ids: number[] = [];
     for (let i = 0; i < 4; i++) ids.push(await seedBug({ hostname: host, title: `Older link bug ${i}` }));
     const html = await (await call(`/bugs?domain=${host}&limit=3`)).text();
-    const next = /<a href="([^"]+)" hx-get="([^"]+)" hx-target="closest li" hx-swap="outerHTML" rel="next">Older bugs/.exec(
-      html,
-    );
+    const next =
+      /<a href="([^"]+)" hx-get="([^"]+)" hx-target="closest li" hx-swap="outerHTML" rel="next">Older bugs/.exec(html);
     expect(next).not.toBeNull();
     const plain = next![1]!.replaceAll('&amp;', '&');
     expect(plain).toMatch(/^\/bugs\?domain=.*&limit=3&before=/);
@@ -120,7 +119,9 @@ describe('routes: reporting a bug', () => {
     const domain = await call(`/domains/${host}`);
     expect(domain.status).toBe(200);
     expect(await domain.text()).toContain(`href="${location}"`);
-    expect(await count('bugs', 'user_id IS NULL AND domain_id = (SELECT id FROM domains WHERE hostname = ?)', host)).toBe(1);
+    expect(
+      await count('bugs', 'user_id IS NULL AND domain_id = (SELECT id FROM domains WHERE hostname = ?)', host),
+    ).toBe(1);
   });
 
   it('the domain is the URL host, lower-cased', async () => {

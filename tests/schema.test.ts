@@ -64,7 +64,9 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
       const actual = Object.fromEntries(results.map((r) => [r.name, r.type.toUpperCase()]));
       expect(actual).toEqual(columns);
       for (const r of results) {
-        expect(r.nn === 0, `${table}.${r.name} nullability`).toBe(nullable.has(`${table}.${r.name}`) || r.name === 'id');
+        expect(r.nn === 0, `${table}.${r.name} nullability`).toBe(
+          nullable.has(`${table}.${r.name}`) || r.name === 'id',
+        );
       }
     });
   }
@@ -96,7 +98,9 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
         `INSERT INTO bugs (domain_id, url, title) VALUES ((SELECT id FROM domains LIMIT 1), 'javascript:alert(1)', 'A valid title')`,
       ).run(),
     ).rejects.toThrow(/CHECK|NOT NULL/);
-    await env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('CaseUser', 'a@x.test', 'x')`).run();
+    await env.DB.prepare(
+      `INSERT INTO users (username, email, password_hash) VALUES ('CaseUser', 'a@x.test', 'x')`,
+    ).run();
     await expect(
       env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('caseuser', 'b@x.test', 'x')`).run(),
     ).rejects.toThrow(/UNIQUE/);

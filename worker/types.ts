@@ -27,10 +27,8 @@ declare module 'hono' {
   }
   /** What every full page passes to the layout: `c.render(content, { title, user })`. */
   // biome-ignore lint/style/useShorthandFunctionType: Hono merges this interface; a type alias cannot merge.
-  interface ContextRenderer {
-    (
-      content: string | Promise<string>,
-      props: { title: string; description?: string | undefined; user: SessionUser | null },
-    ): Response | Promise<Response>;
-  }
+  type ContextRenderer = (
+    content: string | Promise<string>,
+    props: { title: string; description?: string | undefined; user: SessionUser | null },
+  ) => Response | Promise<Response>;
 }

@@ -37,7 +37,12 @@ export const listQuery = z.object({
     .string()
     .optional()
     .refine((b) => b === undefined || b === '' || decodeCursor(b) !== null, 'Malformed page cursor.'),
-  limit: z.coerce.number({ error: 'limit must be a number.' }).int().min(1, 'limit must be 1 to 100.').max(100, 'limit must be 1 to 100.').default(25),
+  limit: z.coerce
+    .number({ error: 'limit must be a number.' })
+    .int()
+    .min(1, 'limit must be 1 to 100.')
+    .max(100, 'limit must be 1 to 100.')
+    .default(25),
 });
 
 function badQuery(error: z.core.$ZodError): never {

@@ -1,0 +1,181 @@
+// Browser journeys against `npm start`, in Debian's Chromium. Run: npm run test:browser
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { axeViolations, openBrowser, startServer, unexpected, watchPage } from './harness.mjs';
+
+let server;
+/** Every page a journey visited, checked with axe-core at the end. */
+const visited = new Set();
+
+before(async () => {
+  server = await startServer();
+});
+after(async () => {
+  await server?.stop();
+});
+
+const stamp = Date.now().toString(36);
+
+describe('Journey A: JavaScript disabled', () => {
+  let browser;
+  let page;
+  let problems;
+  before(async () => {
+    browser = await openBrowser({ javaScriptEnabled: false });
+    page = await browser.context.newPage();
+    problems = watchPage(page);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test('report a bug with plain links and forms, then find it again', async () => {
+    await page.goto(`${server.base}/`);
+    visited.add('/');
+    assert.equal(await page.locator('#latest-bugs a').first().textContent(), 'See the latest bugs');
+    await page.getByRole('link', { name: 'Report a bug' }).first().click();
+    await page.waitForURL('**/bugs/new');
+    visited.add('/bugs/new');
+
+    // Invalid: the form comes back with messages and what was typed.
+    await page.fill('#url', 'javascript:alert(1)');
+    await page.fill('#title', 'abc');
+    await page.fill('#description', 'Kept description');
+    await page.selectOption('#severity', 'high');
+    const invalid = page.waitForResponse((r) => r.url().endsWith('/api/bugs') && r.request().method() === 'POST');
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    assert.equal((await invalid).status(), 422);
+    await page.waitForLoadState();
+    assert.match(await page.locator('.error-summary').textContent(), /http:\/\/ or https:\/\//);
+    assert.match(await page.locator('#title-error').textContent(), /at least 5 characters/);
+    assert.equal(await page.inputValue('#url'), 'javascript:alert(1)');
+    assert.equal(await page.inputValue('#title'), 'abc');
+    assert.equal(await page.inputValue('#description'), 'Kept description');
+    assert.equal(await page.inputValue('#severity'), 'high');
+
+    // Valid: 303 to the new bug's page.
+    const host = `nojs-${stamp}.example`;
+    const title = `No-JS journey bug ${stamp}`;
+    await page.fill('#url', `https://${host}/pricing`);
+    await page.fill('#title', title);
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    await page.waitForURL(/\/bugs\/\d+$/);
+    const bugPath = new URL(page.url()).pathname;
+    visited.add(bugPath);
+    assert.equal(await page.locator('h1').textContent(), title);
+
+    // Found in /bugs and on its domain page.
+    await page.getByRole('link', { name: 'Bugs', exact: true }).click();
+    await page.waitForURL('**/bugs');
+    visited.add('/bugs');
+    assert.equal(await page.locator(`#bug-list a[href="${bugPath}"]`).textContent(), title);
+    await page.locator(`#bug-list a[href="/domains/${host}"]`).first().click();
+    await page.waitForURL(`**/domains/${host}`);
+    visited.add(`/domains/${host}`);
+    assert.equal(await page.locator(`#open-bugs a[href="${bugPath}"]`).textContent(), title);
+
+    // The filter form works as a plain GET and the URL can be shared.
+    await page.goto(`${server.base}/bugs`);
+    await page.fill('input[name="q"]', `journey bug ${stamp}`);
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/q=/);
+    assert.equal(await page.locator('#bug-list .bug-item').count(), 1);
+    visited.add(new URL(page.url()).pathname + new URL(page.url()).search);
+
+    await page.goto(`${server.base}/stats`);
+    visited.add('/stats');
+    await page.goto(`${server.base}/about`);
+    visited.add('/about');
+    assert.deepEqual(unexpected(problems, [422]), []);
+  });
+});
+
+describe('Journey B: JavaScript enabled', () => {
+  let browser;
+  let page;
+  let problems;
+  before(async () => {
+    browser = await openBrowser();
+    page = await browser.context.newPage();
+    problems = watchPage(page);
+  });
+  after(async () => {
+    await browser?.close();
+  });
+
+  test("the shell's regions load with htmx", async () => {
+    await page.goto(`${server.base}/`);
+    await page.locator('#latest-bugs .bug-item').first().waitFor();
+    assert.ok((await page.locator('#latest-bugs .bug-item').count()) <= 5);
+    await page.locator('#stats-region #stats-counts').waitFor();
+    assert.match(await page.locator('#stats-region').textContent(), /Bugs reported/);
+    assert.deepEqual(problems, []);
+  });
+
+  test('report a bug without a full page load; the similar-bugs hint appears', async () => {
+    const host = `js-${stamp}.example`;
+    // One bug already on the host, so the hint has something to show.
+    await page.goto(`${server.base}/bugs/new`);
+    await page.fill('#url', `https://${host}/`);
+    await page.fill('#title', `First JS bug ${stamp}`);
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    await page.waitForURL(/\/bugs\/\d+$/);
+    const firstPath = new URL(page.url()).pathname;
+
+    await page.goto(`${server.base}/bugs/new`);
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    await page.locator('#url').pressSequentially(`https://${host}/checkout`, { delay: 5 });
+    await page.locator('#similar a').first().waitFor();
+    assert.equal(await page.locator('#similar h2').textContent(), 'Is it one of these?');
+    assert.equal(await page.locator('#similar a').first().getAttribute('href'), firstPath);
+
+    // Invalid first: the form swaps in place with messages.
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    await page.locator('#title-error').waitFor();
+    assert.equal(await page.inputValue('#url'), `https://${host}/checkout`);
+    assert.deepEqual(await axeViolations(page), [], 'axe on the form with errors');
+
+    await page.fill('#title', `Second JS bug ${stamp}`);
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    await page.waitForURL(/\/bugs\/\d+$/);
+    await page.locator('h1', { hasText: `Second JS bug ${stamp}` }).waitFor();
+    assert.equal(await page.evaluate(() => window.__notReloaded), true, 'the document was not reloaded');
+    assert.notEqual(new URL(page.url()).pathname, firstPath);
+    assert.deepEqual(unexpected(problems, [422]), []);
+  });
+
+  test('"Older bugs" appends the next page in place', async () => {
+    await page.goto(`${server.base}/bugs?limit=3`);
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    const before = await page.locator('#bug-list .bug-item').count();
+    assert.equal(before, 3);
+    await page.getByRole('link', { name: 'Older bugs' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('#bug-list .bug-item').length > 3);
+    assert.equal(await page.locator('#bug-list .bug-item').count(), 6);
+    const ids = await page.locator('#bug-list .bug-title').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
+    assert.equal(new Set(ids).size, ids.length, 'no duplicates across pages');
+    assert.equal(await page.evaluate(() => window.__notReloaded), true);
+    assert.equal(await page.locator('#bug-list .more').count(), 1);
+    assert.deepEqual(problems, []);
+  });
+
+  test('axe-core finds no violations on any page visited', async () => {
+    for (const path of [...visited, '/bugs/does-not-exist']) {
+      await page.goto(`${server.base}${path}`);
+      await page.waitForLoadState('networkidle');
+      assert.deepEqual(await axeViolations(page), [], `axe on ${path}`);
+    }
+    // Both colour schemes.
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const path of ['/', '/bugs', '/bugs/new']) {
+      await page.goto(`${server.base}${path}`);
+      await page.waitForLoadState('networkidle');
+      assert.deepEqual(await axeViolations(page), [], `axe (dark) on ${path}`);
+    }
+    assert.deepEqual(unexpected(problems, [404, 422]), []);
+  });
+});
