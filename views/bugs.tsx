@@ -118,12 +118,148 @@ export function BugsPage(props: { filters: BugFilters } & BugListProps) {
   );
 }
 
-/** The public page of one bug. */
-export function BugDetailView({ bug }: { bug: BugDetail }) {
+/** What the viewer may do on a bug page; computed by the route, rendered here. */
+export interface BugActions {
+  signedIn: boolean;
+  /** null: cannot upvote (signed out or own bug); otherwise whether they already have. */
+  upvoted: boolean | null;
+  canClose: boolean;
+  canMarkSpam: boolean;
+}
+
+/** The upvote count and its toggle; htmx swaps just this, a plain POST redirects back. */
+export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'upvotes'>; actions: BugActions }) {
+  const label = `${bug.upvotes} upvote${bug.upvotes === 1 ? '' : 's'}`;
+  if (actions.upvoted === null) {
+    return (
+      <p class="upvote" id={`upvote-${bug.id}`}>
+        {label}
+        {actions.signedIn ? null : (
+          <>
+            {' '}
+            · <a href={`/login?next=/bugs/${bug.id}`}>Log in to upvote</a>
+          </>
+        )}
+      </p>
+    );
+  }
+  return (
+    <form
+      class="upvote"
+      id={`upvote-${bug.id}`}
+      method="post"
+      action={`/api/bugs/${bug.id}/upvote`}
+      hx-post={`/api/bugs/${bug.id}/upvote`}
+      hx-target="this"
+      hx-swap="outerHTML"
+    >
+      <button
+        type="submit"
+        class={actions.upvoted ? 'secondary' : undefined}
+        aria-pressed={actions.upvoted ? 'true' : 'false'}
+      >
+        {actions.upvoted ? 'Upvoted' : 'Upvote'}
+      </button>{' '}
+      <span>{label}</span>
+    </form>
+  );
+}
+
+export interface CommentView {
+  id: number;
+  body: string;
+  created_at: string;
+  username: string;
+}
+
+/** Comments (newest last) and the form to add one; htmx swaps the whole section. */
+export function CommentsSection(props: {
+  bugId: number;
+  comments: CommentView[];
+  signedIn: boolean;
+  value?: string | undefined;
+  error?: string | undefined;
+}) {
+  const { bugId, comments } = props;
+  return (
+    <section class="comments" id="comments" aria-labelledby="comments-heading">
+      <h2 id="comments-heading">Comments ({comments.length})</h2>
+      {comments.length === 0 ? <p class="muted">No comments yet.</p> : null}
+      <ol class="comment-list">
+        {comments.map((cm) => (
+          <li id={`comment-${cm.id}`}>
+            <p class="comment-meta">
+              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a>{' '}
+              <time datetime={cm.created_at}>{day(cm.created_at)}</time>
+            </p>
+            <p class="comment-body">{cm.body}</p>
+          </li>
+        ))}
+      </ol>
+      {props.signedIn ? (
+        <form
+          method="post"
+          action={`/api/bugs/${bugId}/comments`}
+          hx-post={`/api/bugs/${bugId}/comments`}
+          hx-target="#comments"
+          hx-swap="outerHTML"
+          novalidate
+        >
+          <label for="comment-body">Add a comment</label>
+          <textarea
+            id="comment-body"
+            name="body"
+            rows={3}
+            maxlength={5000}
+            required
+            aria-invalid={props.error ? 'true' : undefined}
+            aria-describedby={props.error ? 'comment-error' : undefined}
+          >
+            {props.value ?? ''}
+          </textarea>
+          {props.error ? (
+            <p class="field-error" id="comment-error" role="alert">
+              {props.error}
+            </p>
+          ) : null}
+          <button type="submit">Comment</button>
+        </form>
+      ) : (
+        <p>
+          <a href={`/login?next=/bugs/${bugId}`}>Log in</a> to comment.
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The page of one bug: facts, description, upvotes, status controls and comments. */
+export function BugDetailView({
+  bug,
+  actions,
+  comments,
+  commentValue,
+  commentError,
+}: {
+  bug: BugDetail;
+  actions: BugActions;
+  comments: CommentView[];
+  commentValue?: string | undefined;
+  commentError?: string | undefined;
+}) {
   return (
     <article class="bug-detail" id="bug">
       <h1>{bug.title}</h1>
-      {bug.is_hidden ? <p class="notice private">Private report: only you and the admins can see it.</p> : null}
+      {bug.is_hidden ? (
+        <p class="notice private">
+          <strong>Private report:</strong> only its reporter and the admins can see it.
+        </p>
+      ) : null}
+      {bug.status === 'spam' ? (
+        <p class="notice">
+          <strong>Marked as spam:</strong> hidden from every list; its points were taken back.
+        </p>
+      ) : null}
       <dl class="facts">
         <dt>Website</dt>
         <dd>
@@ -151,11 +287,37 @@ export function BugDetailView({ bug }: { bug: BugDetail }) {
           <time datetime={bug.created_at}>{day(bug.created_at)}</time> by{' '}
           {bug.username ? <a href={`/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a> : 'anonymous'}
         </dd>
-        <dt>Upvotes</dt>
-        <dd>{bug.upvotes}</dd>
       </dl>
+      <UpvoteControl bug={bug} actions={actions} />
+      {actions.canClose || actions.canMarkSpam ? (
+        <div class="bug-actions">
+          {actions.canClose && bug.status !== 'spam' ? (
+            <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <input type="hidden" name="status" value={bug.status === 'open' ? 'closed' : 'open'} />
+              <button type="submit" class="secondary">
+                {bug.status === 'open' ? 'Close bug' : 'Reopen bug'}
+              </button>
+            </form>
+          ) : null}
+          {actions.canMarkSpam && bug.status !== 'spam' ? (
+            <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <input type="hidden" name="status" value="spam" />
+              <button type="submit" class="danger">
+                Mark as spam
+              </button>
+            </form>
+          ) : null}
+        </div>
+      ) : null}
       <h2>Description</h2>
       {bug.description ? <p class="description">{bug.description}</p> : <p class="muted">No description given.</p>}
+      <CommentsSection
+        bugId={bug.id}
+        comments={comments}
+        signedIn={actions.signedIn}
+        value={commentValue}
+        error={commentError}
+      />
     </article>
   );
 }

@@ -9,8 +9,11 @@ import { ErrorView } from '../views/errors';
 import { Layout } from '../views/layout';
 import { ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
+import { WeakSecretError } from './lib/session';
 import { database } from './middleware/database';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
+import { session } from './middleware/session';
+import auth from './routes/auth';
 import bugs from './routes/bugs';
 import site from './routes/site';
 import type { AppEnv } from './types';
@@ -28,7 +31,7 @@ export function createApp() {
 
   app.use(requestId());
   app.use(securityHeaders());
-  app.use(async function anonymous(c, next) {
+  app.use(async function signedOutUntilProven(c, next) {
     c.set('user', null);
     await next();
   });
@@ -46,6 +49,8 @@ export function createApp() {
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
   app.use(formBodiesOnly());
   app.use(database());
+  app.use(session());
+  app.route('/', auth);
   app.route('/', bugs);
   app.route('/', site);
 

@@ -25,10 +25,12 @@ declare module 'hono' {
     requestId: string;
     user: SessionUser | null;
   }
-  /** What every full page passes to the layout: `c.render(content, { title, user })`. */
-  // biome-ignore lint/style/useShorthandFunctionType: Hono merges this interface; a type alias cannot merge.
-  type ContextRenderer = (
-    content: string | Promise<string>,
-    props: { title: string; description?: string | undefined; user: SessionUser | null },
-  ) => Response | Promise<Response>;
+  /** What every full page passes to the layout: `c.render(content, { title, user })`. Hono merges
+   * this interface (biome.json keeps it from being "simplified" into an unmergeable type alias). */
+  interface ContextRenderer {
+    (
+      content: string | Promise<string>,
+      props: { title: string; description?: string | undefined; user: SessionUser | null },
+    ): Response | Promise<Response>;
+  }
 }

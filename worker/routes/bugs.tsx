@@ -1,18 +1,33 @@
 import { zValidator } from '@hono/zod-validator';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import {
+  type BugActions,
   BugDetailView,
   BugRows,
   BugsPage,
+  CommentsSection,
   type FieldErrors,
   ReportForm,
   ReportPage,
   SimilarBugs,
   SimilarPage,
+  UpvoteControl,
 } from '../../views/bugs';
 import { qs } from '../../views/components/format';
-import { type BugFilters, decodeCursor, encodeCursor, findBugById, insertBug, listBugs, similarBugs } from '../db/bugs';
+import type { SessionUser } from '../../views/layout';
+import type { DB } from '../db';
+import {
+  type BugDetail,
+  type BugFilters,
+  decodeCursor,
+  encodeCursor,
+  findBugById,
+  insertBug,
+  listBugs,
+  similarBugs,
+} from '../db/bugs';
+import { addComment, hasUpvoted, listComments, markSpam, setOpenClosed, toggleUpvote } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
 import { fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
@@ -154,18 +169,134 @@ bugs.get('/api/bugs/similar', async (c) => {
   });
 });
 
-for (const path of ['/bugs/:id{[0-9]{1,15}}', '/api/bugs/:id{[0-9]{1,15}}'] as const) {
+/** What this viewer may do with this bug, and its comments: everything the bug page needs. */
+async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null) {
+  const own = user !== null && bug.user_id === user.id;
+  const admin = user?.role === 'admin';
+  const [upvoted, comments] = await Promise.all([
+    user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
+    listComments(db, bug.id),
+  ]);
+  const actions: BugActions = { signedIn: user !== null, upvoted, canClose: own || admin, canMarkSpam: admin };
+  return { actions, comments };
+}
+
+/** The bug with `id` if this viewer may see it; otherwise the same 404 as a missing bug. */
+async function visibleBug(c: Context, id: string | undefined): Promise<BugDetail> {
+  const bug = id === undefined ? undefined : await findBugById(c.var.db, Number(id), c.var.user);
+  if (!bug) fail(404, 'There is no bug with that number, or it is private.');
+  return bug;
+}
+
+function signedInUser(c: Context): SessionUser {
+  const user = c.var.user;
+  if (!user) fail(401, 'Log in to do that.');
+  return user;
+}
+
+const ID = ':id{[0-9]{1,15}}';
+
+for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
   bugs.get(path, async (c) => {
-    const bug = await findBugById(c.var.db, Number(c.req.param('id')), c.var.user);
-    if (!bug) fail(404, 'There is no bug with that number, or it is private.');
+    const bug = await visibleBug(c, c.req.param('id'));
+    const { actions, comments } = await bugPage(c.var.db, bug, c.var.user);
+    if (bug.is_hidden) c.header('Cache-Control', 'private, no-store');
     return respond(c, {
       title: bug.title,
       description: `Bug on ${bug.hostname}: ${bug.title}`,
-      page: () => <BugDetailView bug={bug} />,
-      json: () => ({ bug }),
+      page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
+      json: () => ({ bug, comments }),
     });
   });
 }
+
+bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
+  const user = signedInUser(c);
+  const bug = await visibleBug(c, c.req.param('id'));
+  if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
+  const { upvoted, upvotes } = await toggleUpvote(c.var.db, c.env.DB, bug.id, user.id);
+  const rep = representation(c);
+  if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
+  if (rep === 'json') return c.json({ upvoted, upvotes });
+  return c.html(
+    <UpvoteControl
+      bug={{ id: bug.id, upvotes }}
+      actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
+    />,
+  );
+});
+
+const commentSchema = z.object({
+  body: z
+    .string({ error: 'Write a comment first.' })
+    .trim()
+    .min(1, 'Write a comment first.')
+    .max(5000, 'A comment can be at most 5,000 characters.'),
+});
+
+bugs.post(
+  `/api/bugs/${ID}/comments`,
+  zValidator('form', commentSchema, async (result, c) => {
+    if (result.success) return;
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    const { actions, comments } = await bugPage(c.var.db, bug, user);
+    const raw = z.object({ body: z.string().optional().catch(undefined) }).safeParse(await c.req.parseBody());
+    const value = raw.success ? raw.data.body : undefined;
+    const error = result.error.issues[0]?.message;
+    return respond(c, {
+      status: 422,
+      title: bug.title,
+      page: () => (
+        <BugDetailView bug={bug} actions={actions} comments={comments} commentValue={value} commentError={error} />
+      ),
+      fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn value={value} error={error} />,
+      json: () => ({ error: 'validation', fields: { body: error } }),
+    });
+  }),
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    const id = await addComment(c.var.db, bug.id, user.id, c.req.valid('form').body);
+    const rep = representation(c);
+    if (rep === 'page') return c.redirect(`/bugs/${bug.id}#comment-${id}`, 303);
+    const comments = await listComments(c.var.db, bug.id);
+    if (rep === 'json') return c.json({ comment: comments.find((cm) => cm.id === id) }, 201);
+    return c.html(<CommentsSection bugId={bug.id} comments={comments} signedIn />);
+  },
+);
+
+const statusSchema = z.object({
+  status: z.enum(['open', 'closed', 'spam'], { error: 'Status must be open, closed or spam.' }),
+});
+
+bugs.post(
+  `/api/bugs/${ID}/status`,
+  zValidator('form', statusSchema, (result) => {
+    if (!result.success) fail(400, result.error.issues[0]?.message);
+  }),
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    const { status } = c.req.valid('form');
+    const admin = user.role === 'admin';
+    if (status === 'spam') {
+      if (!admin) fail(403, 'Only admins can mark bugs as spam.');
+      if (bug.status !== 'spam') await markSpam(c.var.db, c.env.DB, bug.id);
+    } else {
+      if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
+      if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+      await setOpenClosed(c.var.db, bug.id, status, user.id);
+    }
+    const rep = representation(c);
+    if (rep === 'json') return c.json({ id: bug.id, status });
+    if (rep === 'fragment') {
+      c.header('HX-Redirect', `/bugs/${bug.id}`);
+      return c.body(null, 204);
+    }
+    return c.redirect(`/bugs/${bug.id}`, 303);
+  },
+);
 
 bugs.post(
   '/api/bugs',
@@ -210,7 +341,8 @@ bugs.post(
     c.header('HX-Retarget', '#main');
     c.header('HX-Reswap', 'innerHTML');
     c.header('HX-Push-Url', location);
-    return c.html(<BugDetailView bug={bug} />);
+    const { actions, comments } = await bugPage(c.var.db, bug, user);
+    return c.html(<BugDetailView bug={bug} actions={actions} comments={comments} />);
   },
 );
 

@@ -1,0 +1,191 @@
+import type { SessionUser } from './layout';
+
+export interface AuthValues {
+  username?: string | undefined;
+  email?: string | undefined;
+  next?: string | undefined;
+}
+export type AuthErrors = Partial<Record<'username' | 'email' | 'password' | 'password_confirmation' | 'form', string>>;
+
+function Err({ name, errors }: { name: keyof AuthErrors; errors: AuthErrors }) {
+  const msg = errors[name];
+  return msg ? (
+    <p class="field-error" id={`${name}-error`}>
+      {msg}
+    </p>
+  ) : null;
+}
+
+function aria(name: keyof AuthErrors, errors: AuthErrors, hint?: string) {
+  const ids = [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(' ');
+  return { 'aria-describedby': ids || undefined, 'aria-invalid': errors[name] ? 'true' : undefined };
+}
+
+function Summary({ errors }: { errors: AuthErrors }) {
+  const entries = Object.entries(errors);
+  if (entries.length === 0) return null;
+  return (
+    <div class="error-summary" role="alert">
+      <h2>Please fix {entries.length === 1 ? 'this' : 'these'}:</h2>
+      <ul>
+        {entries.map(([name, msg]) => (
+          <li>{name === 'form' ? msg : <a href={`#${name}`}>{msg}</a>}</li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** Sign-up form; passwords are never echoed back, everything else is. */
+export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+  return (
+    <form
+      id="signup-form"
+      class="auth-form"
+      method="post"
+      action="/api/auth/signup"
+      hx-post="/api/auth/signup"
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <Summary errors={errors} />
+      <input type="hidden" name="next" value={values.next ?? ''} />
+      <label for="username">Username</label>
+      <p class="hint" id="username-hint">
+        3–30 letters, digits, _ or -. Shown on the leaderboard.
+      </p>
+      <input
+        id="username"
+        name="username"
+        type="text"
+        autocomplete="username"
+        required
+        minlength={3}
+        maxlength={30}
+        value={values.username ?? ''}
+        {...aria('username', errors, 'username-hint')}
+      />
+      <Err name="username" errors={errors} />
+      <label for="email">Email</label>
+      <input
+        id="email"
+        name="email"
+        type="email"
+        autocomplete="email"
+        required
+        maxlength={254}
+        value={values.email ?? ''}
+        {...aria('email', errors)}
+      />
+      <Err name="email" errors={errors} />
+      <label for="password">Password</label>
+      <p class="hint" id="password-hint">
+        At least 12 characters.
+      </p>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autocomplete="new-password"
+        required
+        minlength={12}
+        maxlength={256}
+        {...aria('password', errors, 'password-hint')}
+      />
+      <Err name="password" errors={errors} />
+      <label for="password_confirmation">Password again</label>
+      <input
+        id="password_confirmation"
+        name="password_confirmation"
+        type="password"
+        autocomplete="new-password"
+        required
+        maxlength={256}
+        {...aria('password_confirmation', errors)}
+      />
+      <Err name="password_confirmation" errors={errors} />
+      <button type="submit">Sign up</button>
+    </form>
+  );
+}
+
+export function SignupPage(props: { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null }) {
+  return (
+    <>
+      <h1>Sign up</h1>
+      {props.user ? (
+        <p>You are already signed in as {props.user.username}.</p>
+      ) : (
+        <>
+          <SignupForm values={props.values} errors={props.errors} />
+          <p>
+            Already have an account?{' '}
+            <a href={`/login${props.values?.next ? `?next=${encodeURIComponent(props.values.next)}` : ''}`}>Log in</a>
+          </p>
+        </>
+      )}
+    </>
+  );
+}
+
+export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+  return (
+    <form
+      id="login-form"
+      class="auth-form"
+      method="post"
+      action="/api/auth/login"
+      hx-post="/api/auth/login"
+      hx-target="this"
+      hx-swap="outerHTML"
+      novalidate
+    >
+      <Summary errors={errors} />
+      <input type="hidden" name="next" value={values.next ?? ''} />
+      <label for="username">Username or email</label>
+      <input
+        id="username"
+        name="username"
+        type="text"
+        autocomplete="username"
+        required
+        maxlength={254}
+        value={values.username ?? ''}
+        {...aria('username', errors)}
+      />
+      <Err name="username" errors={errors} />
+      <label for="password">Password</label>
+      <input
+        id="password"
+        name="password"
+        type="password"
+        autocomplete="current-password"
+        required
+        maxlength={256}
+        {...aria('password', errors)}
+      />
+      <Err name="password" errors={errors} />
+      <button type="submit">Log in</button>
+    </form>
+  );
+}
+
+export function LoginPage(props: { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null }) {
+  return (
+    <>
+      <h1>Log in</h1>
+      {props.user ? (
+        <p>You are signed in as {props.user.username}.</p>
+      ) : (
+        <>
+          <LoginForm values={props.values} errors={props.errors} />
+          <p>
+            New here?{' '}
+            <a href={`/signup${props.values?.next ? `?next=${encodeURIComponent(props.values.next)}` : ''}`}>Sign up</a>
+          </p>
+        </>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,134 @@
+import { sql } from 'kysely';
+import { type DB, prepare } from './index';
+
+/** True when this user has upvoted this bug. */
+export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('upvotes')
+    .select('bug_id')
+    .where('bug_id', '=', bugId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Adds the user's upvote, or removes it if present, and recounts bugs.upvotes from the
+ * upvotes table in the same batch, so a double click can never leave the count off by one.
+ */
+export async function toggleUpvote(db: DB, d1: D1Database, bugId: number, userId: number) {
+  const had = await hasUpvoted(db, bugId, userId);
+  const change = had
+    ? db.deleteFrom('upvotes').where('bug_id', '=', bugId).where('user_id', '=', userId).compile()
+    : db
+        .insertInto('upvotes')
+        .values({ bug_id: bugId, user_id: userId })
+        .onConflict((oc) => oc.doNothing())
+        .compile();
+  const recount = db
+    .updateTable('bugs')
+    .set({
+      upvotes: (eb) => eb.selectFrom('upvotes').select(eb.fn.countAll<number>().as('n')).where('bug_id', '=', bugId),
+    })
+    .where('id', '=', bugId)
+    .returning('upvotes')
+    .compile();
+  const results = await d1.batch<{ upvotes: number }>([prepare(d1, change), prepare(d1, recount)]);
+  return { upvoted: !had, upvotes: results[1]?.results[0]?.upvotes ?? 0 };
+}
+
+export interface CommentItem {
+  id: number;
+  body: string;
+  created_at: string;
+  username: string;
+}
+
+/** Comments oldest first, so the newest is last, as in a conversation. */
+export async function listComments(db: DB, bugId: number, limit = 500): Promise<CommentItem[]> {
+  return db
+    .selectFrom('comments')
+    .innerJoin('users', 'users.id', 'comments.user_id')
+    .select(['comments.id', 'comments.body', 'comments.created_at', 'users.username'])
+    .where('comments.bug_id', '=', bugId)
+    .orderBy('comments.created_at', 'asc')
+    .orderBy('comments.id', 'asc')
+    .limit(limit)
+    .execute();
+}
+
+export async function addComment(db: DB, bugId: number, userId: number, body: string): Promise<number> {
+  const row = await db
+    .insertInto('comments')
+    .values({ bug_id: bugId, user_id: userId, body, created_at: new Date().toISOString() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Opens or closes a bug, recording who closed it and when. */
+export async function setOpenClosed(db: DB, bugId: number, status: 'open' | 'closed', byUserId: number) {
+  const now = new Date().toISOString();
+  await db
+    .updateTable('bugs')
+    .set(
+      status === 'closed'
+        ? { status, closed_at: now, closed_by: byUserId, updated_at: now }
+        : { status, closed_at: null, closed_by: null, updated_at: now },
+    )
+    .where('id', '=', bugId)
+    .where('status', '!=', 'spam')
+    .execute();
+}
+
+export const SPAM_REASON = 'Marked as spam';
+
+/**
+ * Marks a bug spam and takes back its points: one negative ledger row per user who still has
+ * points from it, subtracted from `all` and from the current month, in one batch. Marking twice
+ * takes nothing more (the bug's ledger already sums to zero).
+ */
+export async function markSpam(db: DB, d1: D1Database, bugId: number): Promise<void> {
+  const now = new Date().toISOString();
+  const month = now.slice(0, 7);
+  const reversals = db
+    .selectFrom('points')
+    .where('bug_id', '=', bugId)
+    .where('reason', '=', SPAM_REASON)
+    .where('created_at', '=', now);
+  const statements = [
+    db.updateTable('bugs').set({ status: 'spam', updated_at: now }).where('id', '=', bugId).compile(),
+    db
+      .insertInto('points')
+      .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
+      .expression(
+        db
+          .selectFrom('points')
+          .select([
+            'user_id',
+            'bug_id',
+            sql<number>`max(domain_id)`.as('domain_id'),
+            sql<number>`-sum(score)`.as('score'),
+            sql.lit(SPAM_REASON).as('reason'),
+            sql.lit(now).as('created_at'),
+          ])
+          .where('bug_id', '=', bugId)
+          .groupBy(['user_id', 'bug_id'])
+          .having(sql`sum(score)`, '>', 0),
+      )
+      .compile(),
+    ...['all', month].map((period) =>
+      db
+        .insertInto('user_scores')
+        .columns(['user_id', 'period', 'score'])
+        .expression(reversals.select(['user_id', sql.lit(period).as('period'), 'score']))
+        .onConflict((oc) =>
+          oc
+            .columns(['user_id', 'period'])
+            .doUpdateSet({ score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')) }),
+        )
+        .compile(),
+    ),
+  ];
+  await d1.batch(statements.map((q) => prepare(d1, q)));
+}

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import type { SessionUser } from '../../views/layout';
+import type { DB } from './index';
+import type { Role } from './schema';
+
+export interface UserRow {
+  id: number;
+  username: string;
+  email: string;
+  password_hash: string;
+  role: Role;
+  session_version: number;
+}
+
+/** Finds a user by username or email, ignoring case (both columns are COLLATE NOCASE). */
+export async function findUserByLogin(db: DB, login: string): Promise<UserRow | undefined> {
+  const column = login.includes('@') ? 'email' : 'username';
+  return db
+    .selectFrom('users')
+    .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version'])
+    .where(column, '=', login)
+    .executeTakeFirst();
+}
+
+/** The signed-in user as the header shows them, if `version` still matches (not logged out). */
+export async function findSessionUser(db: DB, id: number, version: number): Promise<SessionUser | undefined> {
+  const row = await db
+    .selectFrom('users')
+    .leftJoin('user_scores', (j) =>
+      j.onRef('user_scores.user_id', '=', 'users.id').on('user_scores.period', '=', 'all'),
+    )
+    .select(['users.id', 'users.username', 'users.role', sql<number>`coalesce(user_scores.score, 0)`.as('points')])
+    .where('users.id', '=', id)
+    .where('users.session_version', '=', version)
+    .executeTakeFirst();
+  return row;
+}
+
+export async function usernameOrEmailTaken(db: DB, username: string, email: string) {
+  const rows = await db
+    .selectFrom('users')
+    .select(['username', 'email'])
+    .where((eb) => eb.or([eb('username', '=', username), eb('email', '=', email)]))
+    .execute();
+  return {
+    username: rows.some((r) => r.username.toLowerCase() === username.toLowerCase()),
+    email: rows.some((r) => r.email.toLowerCase() === email.toLowerCase()),
+  };
+}
+
+export async function insertUser(db: DB, u: { username: string; email: string; passwordHash: string }) {
+  return db
+    .insertInto('users')
+    .values({ username: u.username, email: u.email, password_hash: u.passwordHash })
+    .returning(['id', 'session_version'])
+    .executeTakeFirstOrThrow();
+}
+
+/** Ends every session of a user at once: cookies carry the old version and stop matching. */
+export async function bumpSessionVersion(db: DB, id: number): Promise<void> {
+  await db
+    .updateTable('users')
+    .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
+}

@@ -1,0 +1,22 @@
+import type { MiddlewareHandler } from 'hono';
+import { findSessionUser } from '../db/users';
+import { readSessionCookie, sessionKey, verifySession } from '../lib/session';
+import type { AppEnv } from '../types';
+
+/**
+ * Sets `c.var.user` from the session cookie. A token that fails verification, or whose `ver`
+ * no longer matches users.session_version (logged out everywhere), simply means signed out.
+ * Without a strong JWT_SECRET it throws, and onError answers 500 with a log line saying so.
+ */
+export function session(): MiddlewareHandler<AppEnv> {
+  return async function session(c, next) {
+    const key = sessionKey(c.env.JWT_SECRET);
+    c.set('user', null);
+    const token = readSessionCookie(c);
+    if (token) {
+      const claims = await verifySession(key, token);
+      if (claims) c.set('user', (await findSessionUser(c.var.db, claims.userId, claims.version)) ?? null);
+    }
+    await next();
+  };
+}

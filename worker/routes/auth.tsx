@@ -1,0 +1,258 @@
+import { zValidator } from '@hono/zod-validator';
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { type AuthErrors, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
+import { UserSlot } from '../../views/layout';
+import { clearFailures, recordFailure, retryAfterSeconds, type Subject } from '../db/throttle';
+import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
+import { fail } from '../lib/errors';
+import { representation, safeNextPath } from '../lib/negotiate';
+import { hashPassword, verifyPassword } from '../lib/password';
+import { respond } from '../lib/respond';
+import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
+import type { AppEnv } from '../types';
+
+const text = z.string().optional().catch(undefined);
+/** What the user typed, for re-rendering a form; passwords are deliberately absent. */
+const kept = z.object({ username: text, email: text, next: text });
+function keptValues(raw: unknown) {
+  const r = kept.safeParse(raw);
+  return r.success ? { ...r.data, next: safeNextPath(r.data.next) ?? undefined } : {};
+}
+
+function errorsOf(error: z.core.$ZodError): AuthErrors {
+  const out: AuthErrors = {};
+  for (const issue of error.issues) {
+    const key = String(issue.path[0] ?? 'form') as keyof AuthErrors;
+    out[key] ??= issue.message;
+  }
+  return out;
+}
+
+export const signupSchema = z
+  .object({
+    username: z
+      .string({ error: 'Choose a username.' })
+      .trim()
+      .min(3, 'The username needs 3 to 30 characters.')
+      .max(30, 'The username needs 3 to 30 characters.')
+      .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.'),
+    email: z
+      .string({ error: 'Enter your email address.' })
+      .trim()
+      .max(254, 'That email address is too long.')
+      .pipe(z.email({ error: 'Enter a valid email address.' })),
+    // Length is checked here, before any hashing, so a huge password costs nothing.
+    password: z
+      .string({ error: 'Choose a password.' })
+      .min(12, 'The password needs at least 12 characters.')
+      .max(256, 'The password can be at most 256 characters.'),
+    password_confirmation: z.string({ error: 'Type the password again.' }).max(256),
+    next: z.string().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (v.password.toLowerCase() === v.username.toLowerCase()) {
+      ctx.addIssue({ code: 'custom', path: ['password'], message: 'The password must not be your username.' });
+    }
+    if (v.password !== v.password_confirmation) {
+      ctx.addIssue({ code: 'custom', path: ['password_confirmation'], message: 'The two passwords do not match.' });
+    }
+  });
+
+export const loginSchema = z.object({
+  username: z
+    .string({ error: 'Enter your username or email.' })
+    .trim()
+    .min(1, 'Enter your username or email.')
+    .max(254, 'Wrong username or password.'),
+  password: z
+    .string({ error: 'Enter your password.' })
+    .min(1, 'Enter your password.')
+    .max(256, 'Wrong username or password.'),
+  next: z.string().optional(),
+});
+
+/** Signs the user in and sends them on: 303 (no JS), HX-Redirect (htmx), or JSON. */
+async function signedIn(
+  c: Context<AppEnv>,
+  user: { id: number; username: string; session_version: number },
+  next: string | undefined,
+  status: 200 | 201,
+) {
+  const token = await signSession(sessionKey(c.env.JWT_SECRET), { userId: user.id, version: user.session_version });
+  writeSessionCookie(c, token);
+  const to = safeNextPath(next) ?? '/';
+  switch (representation(c)) {
+    case 'page':
+      return c.redirect(to, 303);
+    case 'fragment':
+      // A full navigation, so the header's user slot and every page reflect the session.
+      c.header('HX-Redirect', to);
+      return c.body(null, 204);
+    default:
+      return c.json({ user: { id: user.id, username: user.username }, next: to }, status);
+  }
+}
+
+const auth = new Hono<AppEnv>();
+
+auth.get('/signup', (c) => {
+  const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
+  return respond(c, {
+    title: 'Sign up',
+    page: () => <SignupPage values={values} user={c.var.user} />,
+    fragment: () => <SignupForm values={values} />,
+    json: () => ({ fields: ['username', 'email', 'password', 'password_confirmation', 'next'] }),
+  });
+});
+
+auth.post(
+  '/api/auth/signup',
+  zValidator('form', signupSchema, async (result, c) => {
+    if (result.success) return;
+    const values = keptValues(await c.req.parseBody());
+    const errors = errorsOf(result.error);
+    return respond(c, {
+      status: 422,
+      title: 'Sign up',
+      page: () => <SignupPage values={values} errors={errors} />,
+      fragment: () => <SignupForm values={values} errors={errors} />,
+      json: () => ({ error: 'validation', fields: errors }),
+    });
+  }),
+  async (c) => {
+    const form = c.req.valid('form');
+    const db = c.var.db;
+    const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
+    const conflict = async () => {
+      const taken = await usernameOrEmailTaken(db, form.username, form.email);
+      const errors: AuthErrors = {};
+      if (taken.username) errors.username = 'That username is taken.';
+      if (taken.email) errors.email = 'An account with that email already exists.';
+      return errors;
+    };
+    let errors = await conflict();
+    if (Object.keys(errors).length === 0) {
+      try {
+        const passwordHash = await hashPassword(form.password);
+        const user = await insertUser(db, { username: form.username, email: form.email, passwordHash });
+        return signedIn(c, { ...user, username: form.username }, form.next, 201);
+      } catch (err) {
+        if (!String(err).includes('UNIQUE')) throw err;
+        errors = await conflict(); // lost a race with another sign-up of the same name
+      }
+    }
+    return respond(c, {
+      status: 422,
+      title: 'Sign up',
+      page: () => <SignupPage values={values} errors={errors} />,
+      fragment: () => <SignupForm values={values} errors={errors} />,
+      json: () => ({ error: 'validation', fields: errors }),
+    });
+  },
+);
+
+auth.get('/login', (c) => {
+  const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
+  return respond(c, {
+    title: 'Log in',
+    page: () => <LoginPage values={values} user={c.var.user} />,
+    fragment: () => <LoginForm values={values} />,
+    json: () => ({ fields: ['username', 'password', 'next'] }),
+  });
+});
+
+const WRONG = 'Wrong username or password.';
+
+auth.post(
+  '/api/auth/login',
+  zValidator('form', loginSchema, async (result, c) => {
+    if (result.success) return;
+    const values = keptValues(await c.req.parseBody());
+    const errors = errorsOf(result.error);
+    return respond(c, {
+      status: 422,
+      title: 'Log in',
+      page: () => <LoginPage values={values} errors={errors} />,
+      fragment: () => <LoginForm values={values} errors={errors} />,
+      json: () => ({ error: 'validation', fields: errors }),
+    });
+  }),
+  async (c) => {
+    const form = c.req.valid('form');
+    const db = c.var.db;
+    const subjects: Subject[] = [
+      { kind: 'account', subject: form.username.toLowerCase() },
+      { kind: 'ip', subject: c.req.header('CF-Connecting-IP') ?? 'unknown' },
+    ];
+    const wait = await retryAfterSeconds(db, subjects);
+    if (wait > 0)
+      fail(429, `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minutes.`, {
+        'Retry-After': String(wait),
+      });
+
+    const user = await findUserByLogin(db, form.username);
+    // Always one full hash, user or not: the answer takes as long either way.
+    const ok = await verifyPassword(form.password, user?.password_hash);
+    if (!ok || !user) {
+      await recordFailure(db, c.env.DB, subjects);
+      const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
+      const errors: AuthErrors = { form: WRONG };
+      return respond(c, {
+        status: 401,
+        title: 'Log in',
+        page: () => <LoginPage values={values} errors={errors} />,
+        fragment: () => <LoginForm values={values} errors={errors} />,
+        json: () => ({ error: WRONG }),
+      });
+    }
+    await clearFailures(db, subjects[0]!);
+    return signedIn(c, user, form.next, 200);
+  },
+);
+
+auth.post('/api/auth/logout', async (c) => {
+  const user = c.var.user;
+  if (user) await bumpSessionVersion(c.var.db, user.id);
+  clearSessionCookie(c);
+  switch (representation(c)) {
+    case 'page':
+      return c.redirect('/', 303);
+    case 'fragment':
+      c.header('HX-Redirect', '/');
+      return c.body(null, 204);
+    default:
+      return c.json({ signedOut: true });
+  }
+});
+
+auth.get('/api/auth/me', (c) => {
+  const user = c.var.user;
+  c.header('Cache-Control', 'private, no-store');
+  const rep = representation(c);
+  if (rep === 'json' && !user) return c.json({ error: 'Not signed in' }, 401);
+  return respond(c, {
+    title: 'Your account',
+    page: () =>
+      user ? (
+        <>
+          <h1>Your account</h1>
+          <p>
+            Signed in as <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a> with {user.points}{' '}
+            points.
+          </p>
+        </>
+      ) : (
+        <>
+          <h1>Your account</h1>
+          <p>
+            You are not signed in. <a href="/login">Log in</a> or <a href="/signup">sign up</a>.
+          </p>
+        </>
+      ),
+    fragment: () => <UserSlot user={user} />,
+    json: () => ({ username: user?.username, points: user?.points, role: user?.role }),
+  });
+});
+
+export default auth;
