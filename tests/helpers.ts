@@ -64,3 +64,41 @@ export async function count(table: string, where = '1 = 1', ...params: unknown[]
     .first<{ n: number }>();
   return row?.n ?? 0;
 }
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** The session cookie from a response, as a Cookie request header value. */
+export function sessionCookie(res: Response): string {
+  const set = res.headers.getSetCookie().find((c) => c.startsWith('__Host-blt_session='));
+  if (!set) throw new Error(`no session cookie in response ${res.status}`);
+  return set.split(';')[0]!;
+}
+
+/** Signs up through the real route and returns the user's session cookie and id. */
+export async function signUp(prefix = 'user'): Promise<{ cookie: string; id: number; username: string }> {
+  const username = `${prefix}_${Math.random().toString(36).slice(2, 10)}`.slice(0, 30);
+  const res = await call('/api/auth/signup', {
+    form: { username, email: `${username}@example.test`, password: PASSWORD, password_confirmation: PASSWORD },
+  });
+  if (res.status !== 303) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
+  const row = await env.DB.prepare('SELECT id FROM users WHERE username = ?').bind(username).first<{ id: number }>();
+  return { cookie: sessionCookie(res), id: row!.id, username };
+}
+
+export async function makeAdmin(id: number): Promise<void> {
+  await env.DB.prepare("UPDATE users SET role = 'admin' WHERE id = ?").bind(id).run();
+}
+
+export async function ledgerSum(userId: number): Promise<number> {
+  const row = await env.DB.prepare('SELECT coalesce(sum(score), 0) AS s FROM points WHERE user_id = ?')
+    .bind(userId)
+    .first<{ s: number }>();
+  return row?.s ?? 0;
+}
+
+export async function scoreOf(userId: number, period = 'all'): Promise<number> {
+  const row = await env.DB.prepare('SELECT score FROM user_scores WHERE user_id = ? AND period = ?')
+    .bind(userId, period)
+    .first<{ score: number }>();
+  return row?.score ?? 0;
+}

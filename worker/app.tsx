@@ -9,7 +9,6 @@ import { ErrorView } from '../views/errors';
 import { Layout } from '../views/layout';
 import { ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
-import { WeakSecretError } from './lib/session';
 import { database } from './middleware/database';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';

@@ -1,0 +1,253 @@
+import { env } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../worker/app';
+import { SESSION_AUDIENCE, SESSION_ISSUER } from '../worker/lib/session';
+import { call, count, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
+
+const key = () => new TextEncoder().encode(env.JWT_SECRET);
+const b64url = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const cookieOf = (token: string) => `__Host-blt_session=${token}`;
+
+async function token(
+  userId: number,
+  opts: { alg?: string; iss?: string; aud?: string; exp?: number | null; ver?: number; secret?: Uint8Array } = {},
+) {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({ ver: opts.ver ?? 1 })
+    .setProtectedHeader({ alg: opts.alg ?? 'HS256' })
+    .setSubject(String(userId))
+    .setIssuedAt(now)
+    .setIssuer(opts.iss ?? SESSION_ISSUER)
+    .setAudience(opts.aud ?? SESSION_AUDIENCE);
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now + 3600);
+  return jwt.sign(opts.secret ?? key());
+}
+
+/** A forged session must be treated as signed out: me → 401 and a privileged write → 401, nothing written. */
+async function expectSignedOut(cookie: string) {
+  expect((await call('/api/auth/me', { json: true, cookie })).status).toBe(401);
+  const bug = await seedBug();
+  const res = await call(`/api/bugs/${bug}/comments`, { cookie, form: { body: 'forged' } });
+  expect(res.status).toBe(401);
+  expect(await count('comments', 'bug_id = ?', bug)).toBe(0);
+}
+
+describe('auth security: forged and stale session tokens', () => {
+  it('a genuine token works (control for the cases below)', async () => {
+    const u = await signUp('control');
+    const me = await call('/api/auth/me', { json: true, cookie: cookieOf(await token(u.id)) });
+    expect(me.status).toBe(200);
+  });
+
+  it('tampered signature', async () => {
+    const u = await signUp('tamper');
+    const t = await token(u.id);
+    const [h, , s] = t.split('.');
+    const forgedPayload = b64url({
+      sub: String(u.id + 1),
+      ver: 1,
+      iat: 1,
+      exp: 9_999_999_999,
+      iss: SESSION_ISSUER,
+      aud: SESSION_AUDIENCE,
+    });
+    await expectSignedOut(cookieOf(`${h}.${forgedPayload}.${s}`));
+    const flipped = t.slice(0, -2) + (t.endsWith('A') ? 'BB' : 'AA');
+    await expectSignedOut(cookieOf(flipped));
+  });
+
+  it('alg: none', async () => {
+    const u = await signUp('algnone');
+    const payload = b64url({
+      sub: String(u.id),
+      ver: 1,
+      iat: 1,
+      exp: 9_999_999_999,
+      iss: SESSION_ISSUER,
+      aud: SESSION_AUDIENCE,
+    });
+    await expectSignedOut(cookieOf(`${b64url({ alg: 'none', typ: 'JWT' })}.${payload}.`));
+  });
+
+  it('HS512 signed with the same key', async () => {
+    const u = await signUp('hs512');
+    await expectSignedOut(cookieOf(await token(u.id, { alg: 'HS512' })));
+  });
+
+  it('expired', async () => {
+    const u = await signUp('expired');
+    await expectSignedOut(cookieOf(await token(u.id, { exp: Math.floor(Date.now() / 1000) - 10 })));
+  });
+
+  it('wrong issuer', async () => {
+    const u = await signUp('wrongiss');
+    await expectSignedOut(cookieOf(await token(u.id, { iss: 'someone-else' })));
+  });
+
+  it('wrong audience', async () => {
+    const u = await signUp('wrongaud');
+    await expectSignedOut(cookieOf(await token(u.id, { aud: 'another-app' })));
+  });
+
+  it('missing exp', async () => {
+    const u = await signUp('noexp');
+    await expectSignedOut(cookieOf(await token(u.id, { exp: null })));
+  });
+
+  it('signed with another key', async () => {
+    const u = await signUp('otherkey');
+    await expectSignedOut(cookieOf(await token(u.id, { secret: new TextEncoder().encode('x'.repeat(48)) })));
+  });
+
+  it('a cookie from before logout', async () => {
+    const u = await signUp('stale');
+    expect((await call('/api/auth/logout', { cookie: u.cookie, form: {} })).status).toBe(303);
+    await expectSignedOut(u.cookie);
+  });
+});
+
+describe('auth security: cookies, throttling, enumeration, redirects', () => {
+  it('the session cookie has exactly the flags DESIGN.md asks for', async () => {
+    const res = await call('/api/auth/signup', {
+      form: { username: 'cookie_flags', email: 'cf@example.test', password: PASSWORD, password_confirmation: PASSWORD },
+    });
+    const set = res.headers.getSetCookie();
+    expect(set).toHaveLength(1);
+    const [nameValue, ...attrs] = set[0]!.split(';').map((s) => s.trim());
+    expect(nameValue).toMatch(/^__Host-blt_session=[\w-]+\.[\w-]+\.[\w-]+$/);
+    expect(attrs.map((a) => a.toLowerCase()).sort()).toEqual(
+      ['httponly', 'max-age=604800', 'path=/', 'samesite=lax', 'secure'].sort(),
+    );
+  });
+
+  it('the 11th failed login in 15 minutes answers 429 with Retry-After, even with the right password', async () => {
+    const u = await signUp('throttle');
+    const ip = `198.51.100.${Math.floor(Math.random() * 200)}`;
+    for (let i = 0; i < 10; i++) {
+      const r = await call('/api/auth/login', {
+        headers: { 'CF-Connecting-IP': ip },
+        form: { username: u.username, password: 'wrong password!!' },
+      });
+      expect(r.status).toBe(401);
+    }
+    const eleventh = await call('/api/auth/login', {
+      headers: { 'CF-Connecting-IP': ip },
+      form: { username: u.username, password: PASSWORD },
+    });
+    expect(eleventh.status).toBe(429);
+    const retry = Number(eleventh.headers.get('Retry-After'));
+    expect(retry).toBeGreaterThan(0);
+    expect(retry).toBeLessThanOrEqual(15 * 60);
+    expect(eleventh.headers.getSetCookie()).toEqual([]);
+  });
+
+  it('failures from one IP across many accounts are throttled per IP', async () => {
+    const ip = `203.0.113.${Math.floor(Math.random() * 200)}`;
+    for (let i = 0; i < 10; i++) {
+      await call('/api/auth/login', {
+        headers: { 'CF-Connecting-IP': ip },
+        form: { username: `nobody${i}`, password: 'whatever123' },
+      });
+    }
+    const u = await signUp('ipvictim');
+    const res = await call('/api/auth/login', {
+      headers: { 'CF-Connecting-IP': ip },
+      form: { username: u.username, password: PASSWORD },
+    });
+    expect(res.status).toBe(429);
+  });
+
+  it('unknown user and wrong password are indistinguishable', async () => {
+    const u = await signUp('enum');
+    const wrong = await call('/api/auth/login', { form: { username: u.username, password: 'not the password' } });
+    const unknown = await call('/api/auth/login', {
+      form: { username: `${u.username}_nope`, password: 'not the password' },
+    });
+    expect(wrong.status).toBe(unknown.status);
+    const strip = (html: string, name: string) => html.replaceAll(name, 'NAME').replace(/X-Request-Id.*/g, '');
+    expect(strip(await wrong.text(), u.username)).toBe(strip(await unknown.text(), `${u.username}_nope`));
+    const jw = await call('/api/auth/login', {
+      json: true,
+      form: { username: u.username, password: 'not the password' },
+    });
+    const ju = await call('/api/auth/login', {
+      json: true,
+      form: { username: 'zz_unknown_user', password: 'not the password' },
+    });
+    expect(await jw.json()).toEqual(await ju.json());
+  });
+
+  it('a 1 MB password is rejected before hashing (413), a 300-character one with 422', async () => {
+    const u = await signUp('bigpw');
+    const before = await count('login_failures');
+    const huge = await call('/api/auth/login', { form: { username: u.username, password: 'p'.repeat(1024 * 1024) } });
+    expect(huge.status).toBe(413);
+    const long = await call('/api/auth/login', { form: { username: u.username, password: 'p'.repeat(300) } });
+    expect(long.status).toBe(422);
+    expect(await count('login_failures')).toBe(before); // never reached the password check
+  });
+
+  it('a cross-origin login POST is refused with 403 and sets no cookie', async () => {
+    const u = await signUp('xlogin');
+    const res = await call('/api/auth/login', {
+      origin: 'https://evil.example',
+      form: { username: u.username, password: PASSWORD },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.getSetCookie()).toEqual([]);
+  });
+
+  it.each(['https://evil.example', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/\t/evil.example'])(
+    'next=%s is ignored (lands on /)',
+    async (next) => {
+      const u = await signUp('next');
+      const res = await call('/api/auth/login', { form: { username: u.username, password: PASSWORD, next } });
+      expect(res.status).toBe(303);
+      expect(res.headers.get('Location')).toBe('/');
+    },
+  );
+
+  it('without a strong JWT_SECRET the Worker answers 500 rather than use a weak key', async () => {
+    const app = createApp();
+    for (const secret of [undefined, 'short']) {
+      const res = await app.fetch(new Request('http://example.com/bugs'), { ...env, JWT_SECRET: secret });
+      expect(res.status).toBe(500);
+      const html = await res.text();
+      expect(html).toContain('Request id');
+      expect(html).not.toContain('JWT_SECRET');
+    }
+  });
+});
+
+describe("auth security: someone else's hidden bug", () => {
+  it('is a 404 everywhere and absent from lists, similar, stats and JSON', async () => {
+    const owner = await signUp('hider');
+    const other = await signUp('snoop');
+    const host = uniqueHost('secret');
+    const statsBefore = await (await call('/api/stats', { json: true })).json();
+    const res = await call('/api/bugs', {
+      cookie: owner.cookie,
+      form: { url: `https://${host}/x`, title: 'Secret private bug', private: 'on' },
+    });
+    const id = Number(res.headers.get('Location')!.split('/').pop());
+    for (const cookie of [undefined, other.cookie]) {
+      const r = { cookie };
+      expect((await call(`/bugs/${id}`, r)).status).toBe(404);
+      expect((await call(`/api/bugs/${id}`, { ...r, json: true })).status).toBe(404);
+      expect((await call(`/api/bugs/${id}`, { ...r, hx: true })).status).toBe(404);
+      expect((await call(`/domains/${host}`, r)).status).toBe(404);
+      expect((await call(`/api/bugs/${id}/comments`, { ...r, form: { body: 'hi' } })).status).toBe(cookie ? 404 : 401);
+      expect((await call(`/api/bugs/${id}/upvote`, { ...r, form: {} })).status).toBe(cookie ? 404 : 401);
+      const list = (await (await call(`/api/bugs?domain=${host}`, { ...r, json: true })).json()) as { bugs: unknown[] };
+      expect(list.bugs).toEqual([]);
+      const all = await (await call('/api/bugs?limit=100', { ...r, json: true })).text();
+      expect(all).not.toContain('Secret private bug');
+      const similar = await (await call(`/api/bugs/similar?url=https://${host}/`, { ...r, hx: true })).text();
+      expect(similar).not.toContain('Secret private bug');
+      expect(await (await call('/bugs?q=Secret+private', r)).text()).not.toContain('Secret private bug');
+    }
+    expect(await (await call('/api/stats', { json: true })).json()).toEqual(statsBefore);
+    expect(await count('comments', 'bug_id = ?', id)).toBe(0);
+  });
+});
