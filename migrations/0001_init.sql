@@ -83,6 +83,7 @@ CREATE TABLE user_scores (
   user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
   period TEXT NOT NULL CHECK (period = 'all' OR period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]'),
   score INTEGER NOT NULL DEFAULT 0,
+  bugs INTEGER NOT NULL DEFAULT 0, -- reports counted in this period (spam taken back)
   PRIMARY KEY (user_id, period)
 ) WITHOUT ROWID;
 CREATE INDEX user_scores_rank ON user_scores (period, score DESC, user_id);

@@ -118,8 +118,8 @@ export function seed({ force = false, persistTo } = {}) {
     }
   });
   sql.push(
-    `INSERT INTO user_scores (user_id, period, score) SELECT user_id, 'all', sum(score) FROM points WHERE true GROUP BY user_id ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score;`,
-    `INSERT INTO user_scores (user_id, period, score) SELECT user_id, substr(created_at, 1, 7), sum(score) FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7) ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score;`,
+    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, 'all', sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
+    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, substr(created_at, 1, 7), sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7) ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
   );
 
   const dir = mkdtempSync(join(tmpdir(), 'blt-seed-'));

@@ -47,7 +47,7 @@ const expected: { [T in keyof Database]: { [C in keyof Database[T]]-?: SqlType }
     reason: 'TEXT',
     created_at: 'TEXT',
   },
-  user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER' },
+  user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_failures: { id: 'INTEGER', kind: 'TEXT', subject: 'TEXT', created_at: 'TEXT' },
 };
 

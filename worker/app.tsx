@@ -10,12 +10,18 @@ import { Layout } from '../views/layout';
 import { ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
 import { database } from './middleware/database';
+import { publicFragment } from './middleware/public';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
+import leaderboard from './routes/leaderboard';
 import site from './routes/site';
+import users from './routes/users';
 import type { AppEnv } from './types';
+
+/** Fragments any site may embed with htmx; they never depend on who is asking. */
+export const PUBLIC_FRAGMENTS = ['/api/leaderboard', '/api/stats'] as const;
 
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -29,7 +35,7 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
-  app.use(securityHeaders());
+  app.use(securityHeaders({ frameable: ['/embed/'] }));
   app.use(async function signedOutUntilProven(c, next) {
     c.set('user', null);
     await next();
@@ -47,11 +53,15 @@ export function createApp() {
   app.use(csrf());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
   app.use(formBodiesOnly());
+  // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
+  for (const path of PUBLIC_FRAGMENTS) app.use(path, publicFragment({ maxAge: 60 }));
   app.use(database());
-  app.use(session());
+  app.use(session({ skip: [...PUBLIC_FRAGMENTS, '/embed/*'] }));
   app.route('/', auth);
   app.route('/', bugs);
   app.route('/', site);
+  app.route('/', leaderboard);
+  app.route('/', users);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {

@@ -1,6 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { type DB, prepare } from './index';
-import type { Database, Label, Role, Severity, Status } from './schema';
+import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
 export type Viewer = { id: number; role: Role } | null;
@@ -82,15 +82,25 @@ function bugColumns(db: DB) {
 
 /**
  * Newest-first page of public bugs, seeking past `cursor` so that any page costs what the
- * first one does. Hidden and spam reports never appear in lists (their reporter finds them on
- * their own profile). Returns one page and the cursor of the next, if there is one.
+ * first one does. Hidden and spam reports never appear in public lists; a reporter's own
+ * profile passes `includeHidden` to show their private ones. Returns one page and the cursor of the next, if there is one.
  */
 export async function listBugs(
   db: DB,
-  opts: { filters?: BugFilters; cursor?: Cursor | null; limit: number },
+  opts: {
+    filters?: BugFilters;
+    cursor?: Cursor | null;
+    limit: number;
+    /** Only this reporter's bugs (their profile). */
+    userId?: number;
+    /** Include private reports: only for the reporter themself or an admin. */
+    includeHidden?: boolean;
+  },
 ): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
   const f = opts.filters ?? {};
-  let query = bugColumns(db).where('bugs.is_hidden', '=', 0);
+  let query = bugColumns(db);
+  if (!opts.includeHidden) query = query.where('bugs.is_hidden', '=', 0);
+  if (opts.userId !== undefined) query = query.where('bugs.user_id', '=', opts.userId);
   if (f.status) query = query.where('bugs.status', '=', f.status);
   else query = query.where('bugs.status', '!=', 'spam');
   if (f.label) query = query.where('bugs.label', '=', f.label);
@@ -259,22 +269,28 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
   return id;
 }
 
-/** Adds the ledger rows of one bug to a user_scores period, creating the row if needed. */
+/** Adds the ledger rows of one new bug (and the report itself) to a user_scores period. */
 function addScoresForBug(db: DB, bugId: ReturnType<typeof sql<number>>, period: string) {
   return db
     .insertInto('user_scores')
-    .columns(['user_id', 'period', 'score'])
+    .columns(['user_id', 'period', 'score', 'bugs'])
     .expression(
       db
         .selectFrom('points')
-        .select(['user_id', sql.lit(period).as('period'), (eb) => eb.fn.sum<number>('score').as('score')])
+        .select([
+          'user_id',
+          sql.lit(period).as('period'),
+          (eb) => eb.fn.sum<number>('score').as('score'),
+          sql<number>`sum(reason = 'Bug reported')`.as('bugs'),
+        ])
         .where('bug_id', '=', bugId)
         .groupBy('user_id'),
     )
     .onConflict((oc) =>
-      oc
-        .columns(['user_id', 'period'])
-        .doUpdateSet({ score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')) }),
+      oc.columns(['user_id', 'period']).doUpdateSet({
+        score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')),
+        bugs: (eb) => eb('user_scores.bugs', '+', eb.ref('excluded.bugs')),
+      }),
     )
     .compile();
 }
@@ -304,4 +320,36 @@ export async function bugStats(db: DB): Promise<BugStats> {
   ]);
   const count = (s: Status) => byStatus.find((r) => r.status === s)?.n ?? 0;
   return { total: count('open') + count('closed'), open: count('open'), closed: count('closed'), domains: domains.n };
+}
+
+/** Public reports per UTC day for the `days` days ending today, zero-filled, oldest first. */
+export async function bugsPerDay(db: DB, days = 30, now = new Date()): Promise<{ day: string; count: number }[]> {
+  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+  const start = new Date(end - (days - 1) * 86_400_000).toISOString();
+  const rows = await db
+    .selectFrom('bugs')
+    .select([sql<string>`substr(created_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
+    .where('is_hidden', '=', 0)
+    .where('created_at', '>=', start)
+    .where('status', '!=', 'spam')
+    .groupBy('day')
+    .execute();
+  const byDay = new Map(rows.map((r) => [r.day, r.count]));
+  return Array.from({ length: days }, (_, i) => {
+    const day = new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10);
+    return { day, count: byDay.get(day) ?? 0 };
+  });
+}
+
+/** Public reports per label, every label present (zero when none), in LABELS order. */
+export async function bugsByLabel(db: DB): Promise<{ label: Label; count: number }[]> {
+  const rows = await db
+    .selectFrom('bugs')
+    .select(['label', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('is_hidden', '=', 0)
+    .where('status', '!=', 'spam')
+    .groupBy('label')
+    .execute();
+  const byLabel = new Map(rows.map((r) => [r.label, r.count]));
+  return LABELS.map((label) => ({ label, count: byLabel.get(label) ?? 0 }));
 }

@@ -120,12 +120,13 @@ export async function markSpam(db: DB, d1: D1Database, bugId: number): Promise<v
     ...['all', month].map((period) =>
       db
         .insertInto('user_scores')
-        .columns(['user_id', 'period', 'score'])
-        .expression(reversals.select(['user_id', sql.lit(period).as('period'), 'score']))
+        .columns(['user_id', 'period', 'score', 'bugs'])
+        .expression(reversals.select(['user_id', sql.lit(period).as('period'), 'score', sql.lit(-1).as('bugs')]))
         .onConflict((oc) =>
-          oc
-            .columns(['user_id', 'period'])
-            .doUpdateSet({ score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')) }),
+          oc.columns(['user_id', 'period']).doUpdateSet({
+            score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')),
+            bugs: (eb) => eb('user_scores.bugs', '+', eb.ref('excluded.bugs')),
+          }),
         )
         .compile(),
     ),

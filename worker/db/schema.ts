@@ -102,6 +102,8 @@ export interface UserScoresTable {
   user_id: number;
   period: string;
   score: ColumnType<number, number | undefined, number>;
+  /** Reports in this period, so a leaderboard page needs no count over bugs. */
+  bugs: ColumnType<number, number | undefined, number>;
 }
 
 export interface LoginFailuresTable {

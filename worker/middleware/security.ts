@@ -1,5 +1,8 @@
 import type { MiddlewareHandler } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
+
+type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
+
 import { fail } from '../lib/errors';
 import type { AppEnv } from '../types';
 
@@ -17,19 +20,30 @@ export const CSP_DIRECTIVES = {
 };
 
 /**
- * Strict headers for every Worker response. `frameAncestors` is the one thing embed routes
- * change (to `*`), so it is a parameter rather than a second copy of the policy.
+ * Strict headers for every Worker response. Paths under `frameable` prefixes (the iframe
+ * widget) get `frame-ancestors *` and no X-Frame-Options; everything else keeps `'none'`.
+ * Both policies are built once, here, not per request.
  */
-export function securityHeaders(opts: { frameAncestors?: string[] } = {}): MiddlewareHandler<AppEnv> {
-  const frameable = opts.frameAncestors !== undefined && !opts.frameAncestors.includes("'none'");
-  return secureHeaders({
-    contentSecurityPolicy: { ...CSP_DIRECTIVES, frameAncestors: opts.frameAncestors ?? CSP_DIRECTIVES.frameAncestors },
-    xFrameOptions: frameable ? false : 'DENY',
-    crossOriginResourcePolicy: frameable ? 'cross-origin' : 'same-origin',
+export function securityHeaders(opts: { frameable?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
+  const frameable = opts.frameable ?? [];
+  if (frameable.some((p) => !p.startsWith('/')))
+    throw new Error('securityHeaders: frameable entries are path prefixes');
+  const base: SecureHeadersOptions = {
     referrerPolicy: 'strict-origin-when-cross-origin',
     strictTransportSecurity: 'max-age=31536000; includeSubDomains',
     permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
+  };
+  const strict = secureHeaders({ ...base, contentSecurityPolicy: CSP_DIRECTIVES, xFrameOptions: 'DENY' });
+  const framed = secureHeaders({
+    ...base,
+    contentSecurityPolicy: { ...CSP_DIRECTIVES, frameAncestors: ['*'] },
+    xFrameOptions: false,
+    crossOriginResourcePolicy: 'cross-origin',
   });
+  return async function securityHeaders(c, next) {
+    const mw = frameable.some((p) => c.req.path.startsWith(p)) ? framed : strict;
+    return mw(c, next);
+  };
 }
 
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;

@@ -4,8 +4,10 @@ import { z } from 'zod';
 import { DomainPage } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { StatsBlock, StatsPage } from '../../views/stats';
-import { bugStats, encodeCursor, listBugs } from '../db/bugs';
+import { bugStats, bugsByLabel, bugsPerDay, encodeCursor, listBugs } from '../db/bugs';
+import { topReporters } from '../db/leaderboard';
 import { fail } from '../lib/errors';
+import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { HOSTNAME_RE } from '../lib/url';
 import type { AppEnv } from '../types';
@@ -14,12 +16,21 @@ const site = new Hono<AppEnv>();
 
 for (const path of ['/stats', '/api/stats'] as const) {
   site.get(path, async (c) => {
-    const stats = await bugStats(c.var.db);
+    const db = c.var.db;
+    // The fragment is the embeddable counts block; only the page needs the chart queries.
+    const wantsCharts = representation(c) !== 'fragment';
+    const [stats, perDay, byLabel] = await Promise.all([
+      bugStats(db),
+      wantsCharts ? bugsPerDay(db) : Promise.resolve([]),
+      wantsCharts ? bugsByLabel(db) : Promise.resolve([]),
+    ]);
+    const base = new URL(c.req.url).origin;
     return respond(c, {
       title: 'Stats',
-      page: () => <StatsPage stats={stats} />,
-      fragment: () => <StatsBlock stats={stats} />,
-      json: () => stats,
+      description: 'How many bugs BLT-Next users have reported, per day and by label.',
+      page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
+      fragment: () => <StatsBlock stats={stats} base={base} />,
+      json: () => ({ ...stats, perDay, byLabel }),
     });
   });
 }
@@ -39,10 +50,13 @@ site.get(
   async (c) => {
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
-    const [open, closed] = await Promise.all(
-      (['open', 'closed'] as const).map((status) => listBugs(db, { filters: { domain: hostname, status }, limit: 25 })),
-    );
-    if (!open || !closed) fail(404);
+    const domain = await db.selectFrom('domains').select('id').where('hostname', '=', hostname).executeTakeFirst();
+    if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
+    const [open, closed, top] = await Promise.all([
+      listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: 25 }),
+      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: 25 }),
+      topReporters(db, domain.id),
+    ]);
     // A domain whose only reports are private or spam must not reveal that it exists.
     if (open.rows.length === 0 && closed.rows.length === 0) fail(404, `No public bugs on ${hostname} yet.`);
     const more = (status: 'open' | 'closed', page: typeof open) => {
@@ -52,8 +66,10 @@ site.get(
     return respond(c, {
       title: hostname,
       description: `Bugs reported on ${hostname}`,
-      page: () => <DomainPage hostname={hostname} open={more('open', open)} closed={more('closed', closed)} />,
-      json: () => ({ hostname, open: open.rows, closed: closed.rows }),
+      page: () => (
+        <DomainPage hostname={hostname} open={more('open', open)} closed={more('closed', closed)} topReporters={top} />
+      ),
+      json: () => ({ hostname, open: open.rows, closed: closed.rows, topReporters: top }),
     });
   },
 );

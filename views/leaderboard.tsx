@@ -1,0 +1,168 @@
+import type { LeaderRow } from '../worker/db/leaderboard';
+import { qs } from './components/format';
+
+export interface LeaderboardProps {
+  rows: LeaderRow[];
+  /** 'all' or 'YYYY-MM'. */
+  period: string;
+  /** Absolute origin for links, so an embedded fragment links back to BLT-Next. */
+  base: string;
+  nextHref: string | null;
+  nextFragmentHref: string | null;
+  /** Open profile links in a new tab (inside an iframe). */
+  newTab?: boolean;
+}
+
+function monthName(period: string): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+export function periodName(period: string): string {
+  return period === 'all' ? 'All time' : monthName(period);
+}
+
+/** Rows only: what "More reporters" appends in place of itself. */
+export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab }: LeaderboardProps) {
+  const target = newTab ? { target: '_blank', rel: 'noopener' } : {};
+  return (
+    <>
+      {rows.map((r) => (
+        <tr>
+          <td class="num">{r.rank}</td>
+          <th scope="row">
+            <a href={`${base}/users/${encodeURIComponent(r.username)}`} {...target}>
+              {r.username}
+            </a>
+          </th>
+          <td class="num">{r.score}</td>
+          <td class="num">{r.bugs}</td>
+        </tr>
+      ))}
+      {nextHref ? (
+        <tr class="more">
+          <td colspan={4}>
+            <a
+              href={nextHref}
+              hx-get={nextFragmentHref ?? nextHref}
+              hx-target="closest tr"
+              hx-swap="outerHTML"
+              rel="next"
+              {...target}
+            >
+              More reporters
+            </a>
+          </td>
+        </tr>
+      ) : null}
+    </>
+  );
+}
+
+/** The table: the page's body, the embeddable fragment, and the iframe widget all use it. */
+export function LeaderboardTable(props: LeaderboardProps) {
+  return (
+    <table class="leaderboard" id="leaderboard">
+      <caption>Top reporters · {periodName(props.period)}</caption>
+      <thead>
+        <tr>
+          <th scope="col" class="num">
+            Rank
+          </th>
+          <th scope="col">Reporter</th>
+          <th scope="col" class="num">
+            Points
+          </th>
+          <th scope="col" class="num">
+            Bugs reported
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        <LeaderRows {...props} />
+        {props.rows.length === 0 ? (
+          <tr>
+            <td colspan={4}>No points scored {props.period === 'all' ? 'yet' : 'this month'}.</td>
+          </tr>
+        ) : null}
+      </tbody>
+    </table>
+  );
+}
+
+function shiftMonth(period: string, by: number): string {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  const d = new Date(Date.UTC(y, m - 1 + by, 1));
+  return d.toISOString().slice(0, 7);
+}
+
+/** `/leaderboard`: period navigation and the table. */
+export function LeaderboardPage(props: LeaderboardProps & { currentMonth: string; limit: number }) {
+  const { period, currentMonth } = props;
+  const limit = props.limit === 25 ? undefined : props.limit;
+  const month = period === 'all' ? currentMonth : period;
+  const prev = shiftMonth(month, -1);
+  const next = shiftMonth(month, 1);
+  return (
+    <>
+      <h1>Leaderboard</h1>
+      <nav class="periods" aria-label="Leaderboard period">
+        <ul>
+          <li>
+            <a href={`/leaderboard${qs({ limit })}`} aria-current={period === 'all' ? 'page' : undefined}>
+              All time
+            </a>
+          </li>
+          <li>
+            <a
+              href={`/leaderboard${qs({ month: currentMonth, limit })}`}
+              aria-current={period === currentMonth ? 'page' : undefined}
+            >
+              This month ({monthName(currentMonth)})
+            </a>
+          </li>
+          <li>
+            <a href={`/leaderboard${qs({ month: prev, limit })}`} rel="prev">
+              ← {monthName(prev)}
+            </a>
+          </li>
+          {period !== 'all' && next <= currentMonth ? (
+            <li>
+              <a href={`/leaderboard${qs({ month: next, limit })}`} rel="next">
+                {monthName(next)} →
+              </a>
+            </li>
+          ) : null}
+        </ul>
+      </nav>
+      {period === currentMonth ? <p class="muted">This is the current month; it is still running.</p> : null}
+      <LeaderboardTable {...props} />
+    </>
+  );
+}
+
+/** The `<iframe>` widget: a whole small document with its own stylesheet and no script. */
+export function EmbedLeaderboard(props: LeaderboardProps) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>BLT-Next leaderboard</title>
+        <meta name="robots" content="noindex" />
+        <meta name="color-scheme" content="light dark" />
+        <link rel="stylesheet" href={`${props.base}/assets/embed.css`} />
+      </head>
+      <body>
+        <main>
+          <LeaderboardTable {...props} newTab />
+          <p class="powered">
+            <a href={`${props.base}/leaderboard`} target="_blank" rel="noopener">
+              Full leaderboard on BLT-Next
+            </a>
+          </p>
+        </main>
+      </body>
+    </html>
+  );
+}

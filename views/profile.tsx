@@ -1,0 +1,91 @@
+import { BugList, type BugListProps } from './bugs';
+import { day } from './components/format';
+import { periodName } from './leaderboard';
+
+export interface ProfileProps {
+  username: string;
+  joined: string;
+  allTime: { score: number; rank: number | null; bugs: number };
+  thisMonth: { score: number; rank: number | null; bugs: number; period: string };
+  bugs: BugListProps;
+  history: {
+    id: number;
+    score: number;
+    reason: string;
+    created_at: string;
+    bug_id: number | null;
+    /** Null when the viewer may not see the bug (private or spam). */
+    bug_title: string | null;
+  }[];
+  isOwner: boolean;
+}
+
+/** A reporter's page: standing, their bugs, and where their points came from. */
+export function ProfileView(p: ProfileProps) {
+  return (
+    <article class="profile" id="profile">
+      <h1>{p.username}</h1>
+      <p class="muted">
+        Reporting since <time datetime={p.joined}>{day(p.joined)}</time>
+      </p>
+      <dl class="profile-stats">
+        <div>
+          <dt>Points, all time</dt>
+          <dd>{p.allTime.score}</dd>
+        </div>
+        <div>
+          <dt>Rank, all time</dt>
+          <dd>{p.allTime.rank ? `#${p.allTime.rank}` : '—'}</dd>
+        </div>
+        <div>
+          <dt>Points, {periodName(p.thisMonth.period)}</dt>
+          <dd>{p.thisMonth.score}</dd>
+        </div>
+        <div>
+          <dt>Rank, {periodName(p.thisMonth.period)}</dt>
+          <dd>{p.thisMonth.rank ? `#${p.thisMonth.rank}` : '—'}</dd>
+        </div>
+      </dl>
+      <p>
+        <a href="/leaderboard">Leaderboard</a>
+      </p>
+      <h2 id="bugs-heading">Bugs reported ({p.allTime.bugs})</h2>
+      {p.isOwner ? <p class="hint">Your private reports are listed here for you only.</p> : null}
+      <BugList
+        id="profile-bugs"
+        label={`Bugs reported by ${p.username}`}
+        {...p.bugs}
+        emptyText="No bugs reported yet."
+      />
+      <h2 id="history-heading">Recent points</h2>
+      {p.history.length === 0 ? (
+        <p class="muted">No points yet.</p>
+      ) : (
+        <table class="history" aria-labelledby="history-heading">
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Reason</th>
+              <th scope="col">Bug</th>
+              <th scope="col" class="num">
+                Points
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.history.map((h) => (
+              <tr>
+                <td>
+                  <time datetime={h.created_at}>{day(h.created_at)}</time>
+                </td>
+                <td>{h.reason}</td>
+                <td>{h.bug_id && h.bug_title ? <a href={`/bugs/${h.bug_id}`}>{h.bug_title}</a> : '—'}</td>
+                <td class="num">{h.score > 0 ? `+${h.score}` : h.score}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,156 @@
+import { sql } from 'kysely';
+import type { DB } from './index';
+
+/** A period of user_scores: all time, or one calendar month. */
+export type Period = 'all' | `${number}-${number}`;
+
+export interface LeaderRow {
+  rank: number;
+  user_id: number;
+  username: string;
+  score: number;
+  bugs: number;
+}
+
+/**
+ * Where the previous page ended. `position` (1-based, of the last row shown) and `rank` ride
+ * along so later pages need no count of everyone above them: a page at row 1,000,000 reads
+ * the same 26 index entries as page one.
+ */
+export interface LeaderCursor {
+  score: number;
+  userId: number;
+  position: number;
+  rank: number;
+}
+
+const CURSOR_RE = /^(\d{1,12})\.(\d{1,15})\.(\d{1,12})\.(\d{1,12})$/;
+
+export function encodeLeaderCursor(c: LeaderCursor): string {
+  return `${c.score}.${c.userId}.${c.position}.${c.rank}`;
+}
+
+export function decodeLeaderCursor(raw: string): LeaderCursor | null {
+  const m = CURSOR_RE.exec(raw);
+  if (!m) return null;
+  const [score, userId, position, rank] = m.slice(1).map(Number) as [number, number, number, number];
+  if (rank > position || score <= 0) return null;
+  return { score, userId, position, rank };
+}
+
+function scoreRows(db: DB, period: string) {
+  return db
+    .selectFrom('user_scores')
+    .innerJoin('users', 'users.id', 'user_scores.user_id')
+    .select(['user_scores.user_id', 'users.username', 'user_scores.score', 'user_scores.bugs'])
+    .where('user_scores.period', '=', period)
+    .where('user_scores.score', '>', 0);
+}
+
+/**
+ * One leaderboard page: users with score > 0, highest first, ties by earliest user id, with
+ * competition ranks ("1, 2, 2, 4"). Reads user_scores through its (period, score DESC, user_id)
+ * index: after a cursor, first the rest of its tie, then lower scores — two index SEARCHes.
+ */
+export async function leaderboardPage(
+  db: DB,
+  opts: { period: string; limit: number; after?: LeaderCursor | null },
+): Promise<{ rows: LeaderRow[]; next: LeaderCursor | null }> {
+  const { period, limit } = opts;
+  const after = opts.after ?? null;
+  const take = limit + 1;
+  let raw: { user_id: number; username: string; score: number; bugs: number }[];
+  if (!after) {
+    raw = await scoreRows(db, period)
+      .orderBy('user_scores.score', 'desc')
+      .orderBy('user_scores.user_id', 'asc')
+      .limit(take)
+      .execute();
+  } else {
+    const [sameScore, lower] = await Promise.all([
+      scoreRows(db, period)
+        .where('user_scores.score', '=', after.score)
+        .where('user_scores.user_id', '>', after.userId)
+        .orderBy('user_scores.user_id', 'asc')
+        .limit(take)
+        .execute(),
+      scoreRows(db, period)
+        .where('user_scores.score', '<', after.score)
+        .orderBy('user_scores.score', 'desc')
+        .orderBy('user_scores.user_id', 'asc')
+        .limit(take)
+        .execute(),
+    ]);
+    raw = [...sameScore, ...lower].slice(0, take);
+  }
+  const page = raw.slice(0, limit);
+  let position = after?.position ?? 0;
+  let prev = after ? { score: after.score, rank: after.rank } : null;
+  const rows: LeaderRow[] = page.map((r) => {
+    position += 1;
+    const rank = prev && prev.score === r.score ? prev.rank : position;
+    prev = { score: r.score, rank };
+    return { rank, ...r };
+  });
+  const last = rows.at(-1);
+  const next =
+    raw.length > limit && last ? { score: last.score, userId: last.user_id, position, rank: last.rank } : null;
+  return { rows, next };
+}
+
+/** A user's score and competition rank in a period (rank null when they have no points). */
+export async function standing(db: DB, userId: number, period: string) {
+  const row = await db
+    .selectFrom('user_scores')
+    .select(['score', 'bugs'])
+    .where('user_id', '=', userId)
+    .where('period', '=', period)
+    .executeTakeFirst();
+  const score = row?.score ?? 0;
+  if (score <= 0) return { score, bugs: row?.bugs ?? 0, rank: null };
+  const above = await db
+    .selectFrom('user_scores')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('period', '=', period)
+    .where('score', '>', score)
+    .executeTakeFirstOrThrow();
+  return { score, bugs: row?.bugs ?? 0, rank: above.n + 1 };
+}
+
+/** The newest ledger rows of a user, with the bug they were for (if the viewer may see it). */
+export async function pointsHistory(db: DB, userId: number, limit = 20) {
+  return db
+    .selectFrom('points')
+    .leftJoin('bugs', 'bugs.id', 'points.bug_id')
+    .select([
+      'points.id',
+      'points.score',
+      'points.reason',
+      'points.created_at',
+      'points.bug_id',
+      'bugs.title as bug_title',
+      'bugs.is_hidden as bug_hidden',
+      'bugs.status as bug_status',
+    ])
+    .where('points.user_id', '=', userId)
+    .orderBy('points.created_at', 'desc')
+    .orderBy('points.id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Top reporters of public, non-spam bugs on one domain. */
+export async function topReporters(db: DB, domainId: number, limit = 5) {
+  return db
+    .selectFrom('bugs')
+    .innerJoin('users', 'users.id', 'bugs.user_id')
+    .select(['users.username', sql<number>`count(*)`.as('bugs')])
+    .where('bugs.domain_id', '=', domainId)
+    .where('bugs.is_hidden', '=', 0)
+    .where('bugs.status', '!=', 'spam')
+    .groupBy('users.id')
+    .orderBy('bugs', 'desc')
+    .orderBy('users.id', 'asc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,91 @@
+import type { MiddlewareHandler } from 'hono';
+import { representation } from '../lib/negotiate';
+import type { AppEnv } from '../types';
+
+/** htmx 4's request headers, which a cross-origin hx-get sends and the preflight must allow. */
+export const HTMX_REQUEST_HEADERS = [
+  'HX-Request',
+  'HX-Request-Type',
+  'HX-Source',
+  'HX-Target',
+  'HX-Current-URL',
+  'HX-Boosted',
+  'HX-History-Restore-Request',
+];
+
+async function etagOf(body: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(body)));
+  return `"${[...digest.slice(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('')}"`;
+}
+
+function matches(ifNoneMatch: string | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  return ifNoneMatch.split(',').some((t) => t.trim().replace(/^W\//, '') === etag || t.trim() === '*');
+}
+
+/**
+ * For fragments and JSON other sites embed (leaderboard, stats): open CORS without credentials,
+ * a preflight that allows htmx's headers, `Cache-Control: public` with an ETag (304 when it
+ * matches), and answers from the Workers Cache API while fresh so a popular embed costs no D1
+ * query. `X-BLT-Cache: HIT|MISS` says which happened. Full pages pass through untouched: they
+ * carry the signed-in header. The session middleware skips these paths, so no cookie can
+ * change the bytes and no Set-Cookie is ever sent.
+ */
+export function publicFragment(opts: { maxAge?: number } = {}): MiddlewareHandler<AppEnv> {
+  const maxAge = opts.maxAge ?? 60;
+  if (!Number.isInteger(maxAge) || maxAge <= 0) throw new Error('publicFragment: maxAge must be a positive integer');
+  const cors = {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'ETag, X-BLT-Cache',
+  };
+  return async function publicFragment(c, next) {
+    if (c.req.method === 'OPTIONS') {
+      return c.body(null, 204, {
+        ...cors,
+        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
+        'Access-Control-Allow-Headers': [...HTMX_REQUEST_HEADERS, 'Accept', 'If-None-Match'].join(', '),
+        'Access-Control-Max-Age': '86400',
+      });
+    }
+    const rep = representation(c);
+    if (rep === 'page' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
+
+    const url = new URL(c.req.url);
+    url.searchParams.set('__representation', rep);
+    url.searchParams.sort();
+    const key = new Request(url.toString(), { method: 'GET' });
+    const cache = caches.default;
+    // Text, not an ArrayBuffer: workerd may detach a buffer once it has been used as a body.
+    let body: string;
+    let headers: Headers;
+    let state: 'HIT' | 'MISS';
+    const cached = await cache.match(key);
+    if (cached) {
+      state = 'HIT';
+      body = await cached.text();
+      headers = new Headers(cached.headers);
+    } else {
+      await next();
+      if (c.res.status !== 200) return;
+      state = 'MISS';
+      body = await c.res.text();
+      headers = new Headers(c.res.headers);
+      headers.delete('Set-Cookie');
+      headers.delete('X-Request-Id');
+      headers.set('Cache-Control', `public, max-age=${maxAge}`);
+      headers.set('ETag', await etagOf(body));
+      await cache.put(key, new Response(body, { status: 200, headers }));
+    }
+    for (const [k, v] of Object.entries(cors)) headers.set(k, v);
+    headers.set('X-BLT-Cache', state);
+    headers.set('X-Request-Id', c.var.requestId);
+    const etag = headers.get('ETag') ?? '';
+    if (matches(c.req.header('If-None-Match'), etag)) {
+      headers.delete('Content-Type');
+      c.res = new Response(null, { status: 304, headers });
+      return;
+    }
+    // Assigned, not returned: after next() Hono ignores a returned response.
+    c.res = new Response(body, { status: 200, headers });
+  };
+}

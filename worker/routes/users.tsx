@@ -1,0 +1,101 @@
+import { Hono } from 'hono';
+import { BugRows } from '../../views/bugs';
+import { qs } from '../../views/components/format';
+import { ProfileView } from '../../views/profile';
+import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
+import { pointsHistory, standing } from '../db/leaderboard';
+import { fail } from '../lib/errors';
+import { respond } from '../lib/respond';
+import type { AppEnv } from '../types';
+
+const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
+
+const users = new Hono<AppEnv>();
+
+for (const path of ['/users/:username', '/api/users/:username'] as const) {
+  users.get(path, async (c) => {
+    const name = c.req.param('username');
+    if (!USERNAME_RE.test(name)) fail(404, 'There is no reporter with that name.');
+    const db = c.var.db;
+    const user = await db
+      .selectFrom('users')
+      .select(['id', 'username', 'created_at'])
+      .where('username', '=', name)
+      .executeTakeFirst();
+    if (!user) fail(404, 'There is no reporter with that name.');
+    const viewer = c.var.user;
+    const isOwner = viewer?.id === user.id;
+    const mayseeHidden = isOwner || viewer?.role === 'admin';
+    const before = c.req.query('before');
+    const cursor = before ? decodeCursor(before) : null;
+    if (before && !cursor) fail(400, 'Malformed page cursor.');
+    const month = new Date().toISOString().slice(0, 7);
+    const [allTime, thisMonth, page, history] = await Promise.all([
+      standing(db, user.id, 'all'),
+      standing(db, user.id, month),
+      listBugs(db, { userId: user.id, includeHidden: mayseeHidden, cursor, limit: 20 }),
+      pointsHistory(db, user.id),
+    ]);
+    const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
+    const profilePath = `/users/${encodeURIComponent(user.username)}`;
+    const visibleHistory = history.map((h) => ({
+      ...h,
+      // Never name a private or spam bug to someone who could not open it.
+      bug_title: h.bug_title && (mayseeHidden || (!h.bug_hidden && h.bug_status !== 'spam')) ? h.bug_title : null,
+    }));
+    if (mayseeHidden) c.header('Cache-Control', 'private, no-store');
+    return respond(c, {
+      title: user.username,
+      description: `${user.username} on BLT-Next: ${allTime.score} points.`,
+      page: () => (
+        <ProfileView
+          username={user.username}
+          joined={user.created_at}
+          allTime={allTime}
+          thisMonth={{ ...thisMonth, period: month }}
+          bugs={{
+            rows: page.rows,
+            nextHref: nextQs && `${profilePath}${nextQs}`,
+            nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
+          }}
+          history={visibleHistory}
+          isOwner={isOwner}
+        />
+      ),
+      // "Older bugs" on a profile appends rows; the first load is the whole profile.
+      fragment: () =>
+        cursor ? (
+          <BugRows
+            rows={page.rows}
+            nextHref={nextQs && `${profilePath}${nextQs}`}
+            nextFragmentHref={nextQs && `/api${profilePath}${nextQs}`}
+          />
+        ) : (
+          <ProfileView
+            username={user.username}
+            joined={user.created_at}
+            allTime={allTime}
+            thisMonth={{ ...thisMonth, period: month }}
+            bugs={{
+              rows: page.rows,
+              nextHref: nextQs && `${profilePath}${nextQs}`,
+              nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
+            }}
+            history={visibleHistory}
+            isOwner={isOwner}
+          />
+        ),
+      json: () => ({
+        username: user.username,
+        joined: user.created_at,
+        points: { all: allTime.score, month: thisMonth.score, period: month },
+        rank: { all: allTime.rank, month: thisMonth.rank },
+        bugs: page.rows,
+        next: page.next ? encodeCursor(page.next) : null,
+        history: visibleHistory.map(({ bug_hidden: _h, bug_status: _s, ...h }) => h),
+      }),
+    });
+  });
+}
+
+export default users;
