@@ -42,6 +42,8 @@ CREATE TABLE bugs (
 -- page N costs the same as page 1. is_hidden leads so public lists are an index SEARCH.
 CREATE INDEX bugs_recent ON bugs (is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_domain ON bugs (domain_id, is_hidden, created_at DESC, id DESC);
+-- Domain pages list open and closed separately; without this SQLite would walk every open bug.
+CREATE INDEX bugs_by_domain_status ON bugs (domain_id, status, is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_status ON bugs (status, is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_label ON bugs (label, is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_severity ON bugs (severity, is_hidden, created_at DESC, id DESC);

@@ -62,6 +62,10 @@ describe('points', () => {
     }>();
     expect(bugs?.n).toBe(50);
     for (const u of users) {
+      const reports = await env.DB.prepare("SELECT bugs FROM user_scores WHERE user_id = ? AND period = 'all'")
+        .bind(u.id)
+        .first<{ bugs: number }>();
+      expect(reports?.bugs).toBe(10);
       expect(await scoreOf(u.id)).toBe(await ledgerSum(u.id));
       expect(await scoreOf(u.id, month())).toBe(await ledgerSum(u.id));
     }

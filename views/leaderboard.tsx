@@ -155,6 +155,7 @@ export function EmbedLeaderboard(props: LeaderboardProps) {
       </head>
       <body>
         <main>
+          <h1>BLT-Next</h1>
           <LeaderboardTable {...props} newTab />
           <p class="powered">
             <a href={`${props.base}/leaderboard`} target="_blank" rel="noopener">

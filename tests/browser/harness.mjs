@@ -124,9 +124,23 @@ const axeSource = readFileSync(join(root, 'node_modules/axe-core/axe.min.js'), '
 export async function axeViolations(page) {
   await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    // biome-ignore lint/correctness/noUndeclaredVariables: axe is the global the script above defined
-    const r = await axe.run(document, { resultTypes: ['violations'] });
+    // `axe` is the global the script above defined.
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
     return r.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`);
   });
   return result;
+}
+
+/**
+ * The README's copy-paste embed snippets, read from README.md itself so the test fails if the
+ * documented snippets stop working. BLT_ORIGIN in them is replaced by the server under test.
+ */
+export function embedSnippets(base) {
+  const readme = readFileSync(join(root, 'README.md'), 'utf8');
+  const block = (name) => {
+    const m = new RegExp(`<!-- snippet:${name} -->\\s*\`\`\`html\\n([\\s\\S]*?)\`\`\``).exec(readme);
+    if (!m) throw new Error(`README.md has no snippet:${name} block`);
+    return m[1].replaceAll('https://blt.example', base);
+  };
+  return { head: block('htmx-head'), htmx: block('htmx-body'), iframe: block('iframe') };
 }

@@ -1,7 +1,8 @@
 // Browser journeys against `npm start`, in Debian's Chromium. Run: npm run test:browser
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { after, before, describe, test } from 'node:test';
-import { axeViolations, openBrowser, startServer, unexpected, watchPage } from './harness.mjs';
+import { axeViolations, embedSnippets, openBrowser, startServer, unexpected, watchPage } from './harness.mjs';
 
 let server;
 /** Every page a journey visited, checked with axe-core at the end. */
@@ -209,6 +210,73 @@ describe('Journey D: accounts with JavaScript enabled', () => {
     assert.equal(await page.evaluate(() => window.__notReloaded), true, 'no reload for upvote and comment');
     assert.deepEqual(await axeViolations(page), [], 'axe on the bug page with comments');
     assert.deepEqual(unexpected(problems, []), []);
+  });
+});
+
+describe('Journey E: other sites embed the leaderboard; stats charts', () => {
+  let browser;
+  let page;
+  let problems;
+  let other;
+  before(async () => {
+    browser = await openBrowser();
+    page = await browser.context.newPage();
+    problems = watchPage(page);
+    // A page on a different origin (another port) using the two README snippets verbatim.
+    const snippet = embedSnippets(server.base);
+    const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Chapter page</title>${snippet.head}</head>
+      <body><main><h1>Our chapter's top bug hunters</h1>${snippet.htmx}${snippet.iframe}</main></body></html>`;
+    other = createServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
+      res.end(html);
+    });
+    await new Promise((r) => other.listen(0, '127.0.0.1', r));
+  });
+  after(async () => {
+    await browser?.close();
+    other?.close();
+  });
+
+  test('the htmx fragment and the iframe both render the top users on a foreign origin', async () => {
+    const otherBase = `http://127.0.0.1:${other.address().port}`;
+    await page.goto(`${otherBase}/`);
+    const expected = await (
+      await fetch(`${server.base}/api/leaderboard?limit=5`, { headers: { Accept: 'application/json' } })
+    ).json();
+    assert.ok(expected.leaders.length > 0, 'the demo data has reporters with points');
+    const top = expected.leaders[0].username;
+    await page.locator('#blt-leaderboard table.leaderboard').waitFor();
+    assert.match(await page.locator('#blt-leaderboard').textContent(), new RegExp(top));
+    const rows = await page.locator('#blt-leaderboard tbody tr').count();
+    assert.equal(rows, expected.leaders.length);
+    const link = await page.locator('#blt-leaderboard tbody a').first().getAttribute('href');
+    assert.equal(link, `${server.base}/users/${encodeURIComponent(top)}`);
+
+    const frame = page.frameLocator('iframe[title="BLT-Next leaderboard"]');
+    await frame.locator('table.leaderboard').waitFor();
+    assert.match(await frame.locator('table.leaderboard').textContent(), new RegExp(top));
+    assert.deepEqual(unexpected(problems), []);
+  });
+
+  test('the stats charts are visible and axe-clean', async () => {
+    await page.goto(`${server.base}/stats`);
+    visited.add('/stats');
+    const charts = page.locator('svg.chart');
+    assert.equal(await charts.count(), 2);
+    for (let i = 0; i < 2; i++) {
+      assert.ok(await charts.nth(i).isVisible());
+      const box = await charts.nth(i).boundingBox();
+      assert.ok(box.width > 200 && box.height > 100, 'chart has a real size');
+    }
+    assert.ok((await page.locator('svg.chart rect.bar').count()) > 0, 'bars are drawn');
+    assert.deepEqual(await axeViolations(page), []);
+    await page.goto(`${server.base}/leaderboard`);
+    visited.add('/leaderboard');
+    await page.goto(`${server.base}/users/demo_alice`);
+    visited.add('/users/demo_alice');
+    await page.goto(`${server.base}/embed/leaderboard`);
+    visited.add('/embed/leaderboard');
+    assert.deepEqual(unexpected(problems), []);
   });
 });
 

@@ -36,7 +36,7 @@ export function prefersJson(accept: string | undefined): boolean {
 
 /** Same-origin relative paths only: "/bugs?x" yes; "//evil", "https://…", "/\\evil" no. */
 export function safeNextPath(next: string | undefined | null): string | null {
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
+  if (!next?.startsWith('/') || next.startsWith('//') || next.includes('\\')) return null;
   // Control characters (tab, newline…) are dropped by URL parsers and can turn "/\t/x" into "//x".
   for (const ch of next) if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) return null;
   return next;
