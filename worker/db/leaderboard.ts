@@ -50,7 +50,7 @@ function scoreRows(db: DB, period: string) {
 /**
  * One leaderboard page: users with score > 0, highest first, ties by earliest user id, with
  * competition ranks ("1, 2, 2, 4"). Reads user_scores through its (period, score DESC, user_id)
- * index: after a cursor, first the rest of its tie, then lower scores — two index SEARCHes.
+ * index: after a cursor, the rest of its tie and then lower scores — two index SEARCHes in one query.
  */
 export async function leaderboardPage(
   db: DB,
@@ -67,21 +67,24 @@ export async function leaderboardPage(
       .limit(take)
       .execute();
   } else {
-    const [sameScore, lower] = await Promise.all([
-      scoreRows(db, period)
-        .where('user_scores.score', '=', after.score)
-        .where('user_scores.user_id', '>', after.userId)
-        .orderBy('user_scores.user_id', 'asc')
-        .limit(take)
-        .execute(),
-      scoreRows(db, period)
-        .where('user_scores.score', '<', after.score)
-        .orderBy('user_scores.score', 'desc')
-        .orderBy('user_scores.user_id', 'asc')
-        .limit(take)
-        .execute(),
-    ]);
-    raw = [...sameScore, ...lower].slice(0, take);
+    // One round trip: the two index ranges as a UNION ALL of two small subqueries. Their
+    // order is restored here (at most 2 × take rows), so SQLite needs no sort.
+    const sameScore = scoreRows(db, period)
+      .where('user_scores.score', '=', after.score)
+      .where('user_scores.user_id', '>', after.userId)
+      .orderBy('user_scores.user_id', 'asc')
+      .limit(take);
+    const lower = scoreRows(db, period)
+      .where('user_scores.score', '<', after.score)
+      .orderBy('user_scores.score', 'desc')
+      .orderBy('user_scores.user_id', 'asc')
+      .limit(take);
+    const both = await db
+      .selectFrom(sameScore.as('tie'))
+      .selectAll()
+      .unionAll(db.selectFrom(lower.as('below')).selectAll())
+      .execute();
+    raw = both.sort((a, b) => b.score - a.score || a.user_id - b.user_id).slice(0, take);
   }
   const page = raw.slice(0, limit);
   let position = after?.position ?? 0;

@@ -1,0 +1,217 @@
+// npm run bench — loads 100k bugs and 1M ledger rows into a throwaway local D1, starts
+// `wrangler dev --log-level warn` on it, and measures throughput and latency of the bare route
+// and of the fragment routes in the same run, including pages deep in the keyset.
+// Options (env): BENCH_SECONDS (per route, default 6), BENCH_CONCURRENCY (default 16),
+// BENCH_BUGS (100000), BENCH_LEDGER (1000000), BENCH_USERS (10000), BENCH_KEEP=1 keeps the data.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { d1Query, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const BUGS = Number(process.env.BENCH_BUGS ?? 100_000);
+const LEDGER = Number(process.env.BENCH_LEDGER ?? 1_000_000);
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const DOMAINS = 5_000;
+const dir = join(root, '.bench');
+const persist = join(dir, 'state');
+
+function log(msg) {
+  console.log(`[bench] ${msg}`);
+}
+
+function buildData() {
+  if (existsSync(join(dir, 'loaded.json')) && process.env.BENCH_KEEP === '1') {
+    log('reusing .bench/state (BENCH_KEEP=1)');
+    return;
+  }
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const t0 = Date.now();
+  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { quiet: true });
+  const labels = `'general','number_error','functional','performance','security','typo','design','server_down','trademark_squatting'`;
+  const sql = `
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${USERS})
+INSERT INTO users (id, username, email, password_hash, created_at)
+SELECT n, 'bench_' || n, 'bench_' || n || '@example.test', 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA', '2025-01-01T00:00:00.000Z' FROM seq;
+
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${DOMAINS})
+INSERT INTO domains (id, hostname) SELECT n, 'site' || n || '.bench.example' FROM seq;
+
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${BUGS})
+INSERT INTO bugs (id, user_id, domain_id, url, title, description, label, severity, status, is_hidden, created_at, updated_at)
+SELECT n,
+  CASE WHEN n % 7 = 0 THEN NULL ELSE 1 + (n * 7919) % ${USERS} END,
+  1 + (n * 104729) % ${DOMAINS},
+  'https://site' || (1 + (n * 104729) % ${DOMAINS}) || '.bench.example/page/' || n,
+  'Benchmark bug number ' || n,
+  'Generated for npm run bench.',
+  json_extract(json_array(${labels}), '$[' || (n % 9) || ']'),
+  json_extract(json_array('none','low','medium','high','critical'), '$[' || (n % 5) || ']'),
+  CASE WHEN n % 5 = 0 THEN 'closed' WHEN n % 997 = 0 THEN 'spam' ELSE 'open' END,
+  CASE WHEN n % 50 = 0 THEN 1 ELSE 0 END,
+  strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 300) || ' seconds'),
+  strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 300) || ' seconds')
+FROM seq;
+
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${LEDGER})
+INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at)
+SELECT 1 + (n * 7919) % ${USERS}, 1 + n % ${BUGS}, NULL, 1 + n % 3, 'Benchmark ledger row',
+  strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 30) || ' seconds')
+FROM seq;
+
+INSERT INTO user_scores (user_id, period, score, bugs)
+SELECT user_id, 'all', sum(score), 0 FROM points WHERE true GROUP BY user_id;
+INSERT INTO user_scores (user_id, period, score, bugs)
+SELECT user_id, substr(created_at, 1, 7), sum(score), 0 FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7);
+UPDATE user_scores SET bugs = (SELECT count(*) FROM bugs WHERE bugs.user_id = user_scores.user_id) WHERE period = 'all';
+`;
+  const file = join(dir, 'load.sql');
+  writeFileSync(file, sql);
+  log(`loading ${USERS} users, ${DOMAINS} domains, ${BUGS} bugs, ${LEDGER} ledger rows…`);
+  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--file', file, '--yes'], { quiet: true });
+  const counts = d1Query(
+    'SELECT (SELECT count(*) FROM bugs) AS bugs, (SELECT count(*) FROM points) AS points, (SELECT count(*) FROM user_scores) AS scores',
+    persist,
+  )[0];
+  writeFileSync(join(dir, 'loaded.json'), JSON.stringify(counts));
+  log(`loaded ${JSON.stringify(counts)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function startWorker() {
+  const port = await freePort();
+  if (!existsSync(join(root, '.dev.vars'))) {
+    writeFileSync(join(root, '.dev.vars'), `JWT_SECRET=${'b'.repeat(48)}\n`);
+  }
+  const child = spawn(
+    wranglerBin,
+    ['dev', '--local', '--port', String(port), '--ip', '127.0.0.1', '--log-level', 'warn', '--persist-to', persist],
+    { cwd: root, env: wranglerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
+  );
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 400; i++) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) return { base, stop: () => process.kill(-child.pid, 'SIGTERM') };
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('wrangler dev did not start');
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+function get(url, headers) {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent, headers }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode));
+    });
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Closed-loop load: CONCURRENCY clients, each sending the next request when the last returns.
+ * `nextUrl` is called per request, so a route can use a fresh cache key each time.
+ */
+async function measure(name, nextUrl, headers = {}) {
+  const warmEnd = Date.now() + 1000;
+  while (Date.now() < warmEnd) await get(nextUrl(), headers);
+  const latencies = [];
+  let errors = 0;
+  const end = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (Date.now() < end) {
+        const t = performance.now();
+        const status = await get(nextUrl(), headers);
+        latencies.push(performance.now() - t);
+        if (status !== 200) errors += 1;
+      }
+    }),
+  );
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+  return { name, rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
+}
+
+buildData();
+const deepBug = d1Query(
+  "SELECT created_at, id FROM bugs WHERE is_hidden = 0 AND status != 'spam' ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET 97000",
+  persist,
+)[0];
+const deepLeader = d1Query(
+  "SELECT score, user_id FROM user_scores WHERE period = 'all' AND score > 0 ORDER BY score DESC, user_id LIMIT 1 OFFSET 9900",
+  persist,
+)[0];
+const worker = await startWorker();
+const hx = { 'HX-Request': 'true' };
+const routes = [
+  ['bare: GET /api/health (Worker + 1 D1 query)', '/api/health', {}],
+  ['fragment: /api/bugs (newest 25)', '/api/bugs', hx],
+  ['fragment: /api/bugs?label=security', '/api/bugs?label=security', hx],
+  [
+    'fragment: /api/bugs page at row ~97,000',
+    `/api/bugs?before=${encodeURIComponent(`${deepBug.created_at}_${deepBug.id}`)}`,
+    hx,
+  ],
+  ['fragment: /api/leaderboard (Cache API)', '/api/leaderboard', hx],
+  ['fragment: /api/leaderboard uncached (new key per request)', '/api/leaderboard?nocache=', hx],
+  [
+    'fragment: /api/leaderboard page at row ~9,900, uncached',
+    `/api/leaderboard?after=${deepLeader.score}.${deepLeader.user_id}.9900.9900&nocache=`,
+    hx,
+  ],
+  ['fragment: /api/stats (Cache API)', '/api/stats', hx],
+  ['page: /bugs (full page)', '/bugs', {}],
+];
+const results = [];
+try {
+  for (const [name, path, headers] of routes) {
+    let n = 0;
+    const fresh = path.endsWith('nocache=');
+    const nextUrl = () => {
+      n += 1;
+      return fresh ? `${worker.base}${path}${n}` : worker.base + path;
+    };
+    const r = await measure(name, nextUrl, headers);
+    results.push(r);
+    log(
+      `${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+    );
+  }
+} finally {
+  worker.stop();
+}
+
+const bare = results[0].rps;
+console.log('\n| route | req/s | vs bare | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: | ---: |');
+for (const r of results) {
+  console.log(
+    `| ${r.name} | ${r.rps.toFixed(0)} | ${((100 * r.rps) / bare).toFixed(0)}% | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`,
+  );
+}
+writeFileSync(
+  join(dir, 'results.json'),
+  JSON.stringify({ seconds: SECONDS, concurrency: CONCURRENCY, results }, null, 2),
+);
+const failing = results.filter((r) => r.name.startsWith('fragment') && r.rps < 0.6 * bare);
+console.log(
+  failing.length
+    ? `\n[bench] below 60% of bare: ${failing.map((r) => r.name).join('; ')}`
+    : '\n[bench] every fragment route kept >= 60% of the bare route throughput',
+);
+process.exit(0);
