@@ -1,3 +1,4 @@
+import { ErrorSummary, FieldError, fieldAria } from './components/form';
 import type { SessionUser } from './layout';
 
 export interface AuthValues {
@@ -6,35 +7,6 @@ export interface AuthValues {
   next?: string | undefined;
 }
 export type AuthErrors = Partial<Record<'username' | 'email' | 'password' | 'password_confirmation' | 'form', string>>;
-
-function Err({ name, errors }: { name: keyof AuthErrors; errors: AuthErrors }) {
-  const msg = errors[name];
-  return msg ? (
-    <p class="field-error" id={`${name}-error`}>
-      {msg}
-    </p>
-  ) : null;
-}
-
-function aria(name: keyof AuthErrors, errors: AuthErrors, hint?: string) {
-  const ids = [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(' ');
-  return { 'aria-describedby': ids || undefined, 'aria-invalid': errors[name] ? 'true' : undefined };
-}
-
-function Summary({ errors }: { errors: AuthErrors }) {
-  const entries = Object.entries(errors);
-  if (entries.length === 0) return null;
-  return (
-    <div class="error-summary" role="alert">
-      <h2>Please fix {entries.length === 1 ? 'this' : 'these'}:</h2>
-      <ul>
-        {entries.map(([name, msg]) => (
-          <li>{name === 'form' ? msg : <a href={`#${name}`}>{msg}</a>}</li>
-        ))}
-      </ul>
-    </div>
-  );
-}
 
 /** Sign-up form; passwords are never echoed back, everything else is. */
 export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
@@ -49,7 +21,7 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
       hx-swap="outerHTML"
       novalidate
     >
-      <Summary errors={errors} />
+      <ErrorSummary errors={errors} />
       <input type="hidden" name="next" value={values.next ?? ''} />
       <label for="username">Username</label>
       <p class="hint" id="username-hint">
@@ -64,9 +36,9 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
         minlength={3}
         maxlength={30}
         value={values.username ?? ''}
-        {...aria('username', errors, 'username-hint')}
+        {...fieldAria('username', errors, 'username-hint')}
       />
-      <Err name="username" errors={errors} />
+      <FieldError name="username" errors={errors} />
       <label for="email">Email</label>
       <input
         id="email"
@@ -76,9 +48,9 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
         required
         maxlength={254}
         value={values.email ?? ''}
-        {...aria('email', errors)}
+        {...fieldAria('email', errors)}
       />
-      <Err name="email" errors={errors} />
+      <FieldError name="email" errors={errors} />
       <label for="password">Password</label>
       <p class="hint" id="password-hint">
         At least 12 characters.
@@ -91,9 +63,9 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
         required
         minlength={12}
         maxlength={256}
-        {...aria('password', errors, 'password-hint')}
+        {...fieldAria('password', errors, 'password-hint')}
       />
-      <Err name="password" errors={errors} />
+      <FieldError name="password" errors={errors} />
       <label for="password_confirmation">Password again</label>
       <input
         id="password_confirmation"
@@ -102,9 +74,9 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
         autocomplete="new-password"
         required
         maxlength={256}
-        {...aria('password_confirmation', errors)}
+        {...fieldAria('password_confirmation', errors)}
       />
-      <Err name="password_confirmation" errors={errors} />
+      <FieldError name="password_confirmation" errors={errors} />
       <button type="submit">Sign up</button>
     </form>
   );
@@ -141,7 +113,7 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
       hx-swap="outerHTML"
       novalidate
     >
-      <Summary errors={errors} />
+      <ErrorSummary errors={errors} />
       <input type="hidden" name="next" value={values.next ?? ''} />
       <label for="username">Username or email</label>
       <input
@@ -152,9 +124,9 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
         required
         maxlength={254}
         value={values.username ?? ''}
-        {...aria('username', errors)}
+        {...fieldAria('username', errors)}
       />
-      <Err name="username" errors={errors} />
+      <FieldError name="username" errors={errors} />
       <label for="password">Password</label>
       <input
         id="password"
@@ -163,9 +135,9 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
         autocomplete="current-password"
         required
         maxlength={256}
-        {...aria('password', errors)}
+        {...fieldAria('password', errors)}
       />
-      <Err name="password" errors={errors} />
+      <FieldError name="password" errors={errors} />
       <button type="submit">Log in</button>
     </form>
   );

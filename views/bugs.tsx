@@ -1,6 +1,7 @@
 import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
+import { ErrorSummary, FieldError, fieldAria } from './components/form';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
 
 export interface BugListProps {
@@ -332,20 +333,6 @@ export interface ReportValues {
 }
 export type FieldErrors = Partial<Record<keyof ReportValues, string>>;
 
-function FieldError({ name, errors }: { name: keyof ReportValues; errors: FieldErrors }) {
-  const msg = errors[name];
-  return msg ? (
-    <p class="field-error" id={`${name}-error`}>
-      {msg}
-    </p>
-  ) : null;
-}
-
-function described(name: keyof ReportValues, errors: FieldErrors, hint?: string) {
-  const ids = [hint, errors[name] ? `${name}-error` : undefined].filter(Boolean).join(' ');
-  return { 'aria-describedby': ids || undefined, 'aria-invalid': errors[name] ? 'true' : undefined };
-}
-
 /**
  * The report form. Posted without JS it answers 303 or this form again at 422; with htmx it
  * swaps itself (errors) or is replaced by the new bug. `novalidate` so the server's messages,
@@ -360,7 +347,6 @@ export function ReportForm({
   errors?: FieldErrors;
   signedIn?: boolean;
 }) {
-  const hasErrors = Object.keys(errors).length > 0;
   return (
     <form
       id="report-form"
@@ -372,18 +358,7 @@ export function ReportForm({
       hx-swap="outerHTML"
       novalidate
     >
-      {hasErrors ? (
-        <div class="error-summary" role="alert">
-          <h2>Please fix {Object.keys(errors).length === 1 ? 'this' : 'these'}:</h2>
-          <ul>
-            {Object.entries(errors).map(([name, msg]) => (
-              <li>
-                <a href={`#${name}`}>{msg}</a>
-              </li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
+      <ErrorSummary errors={errors} />
       <label for="url">Address of the page with the bug</label>
       <p class="hint" id="url-hint">
         The full http:// or https:// address. The site's domain is taken from it.
@@ -401,7 +376,7 @@ export function ReportForm({
         hx-trigger="input changed delay:400ms, change"
         hx-target="#similar"
         hx-swap="innerHTML"
-        {...described('url', errors, 'url-hint')}
+        {...fieldAria('url', errors, 'url-hint')}
       />
       <FieldError name="url" errors={errors} />
       <div id="similar" class="similar" aria-live="polite"></div>
@@ -415,12 +390,12 @@ export function ReportForm({
         minlength={5}
         maxlength={200}
         value={values.title ?? ''}
-        {...described('title', errors)}
+        {...fieldAria('title', errors)}
       />
       <FieldError name="title" errors={errors} />
 
       <label for="description">What happens, and what should happen instead?</label>
-      <textarea id="description" name="description" rows={6} maxlength={10000} {...described('description', errors)}>
+      <textarea id="description" name="description" rows={6} maxlength={10000} {...fieldAria('description', errors)}>
         {values.description ?? ''}
       </textarea>
       <FieldError name="description" errors={errors} />
@@ -428,7 +403,7 @@ export function ReportForm({
       <div class="row">
         <div>
           <label for="label">Label</label>
-          <select id="label" name="label" {...described('label', errors)}>
+          <select id="label" name="label" {...fieldAria('label', errors)}>
             {LABELS.map((v) => (
               <option value={v} selected={(values.label ?? 'general') === v}>
                 {LABEL_NAMES[v]}
@@ -439,7 +414,7 @@ export function ReportForm({
         </div>
         <div>
           <label for="severity">Severity</label>
-          <select id="severity" name="severity" {...described('severity', errors)}>
+          <select id="severity" name="severity" {...fieldAria('severity', errors)}>
             {SEVERITIES.map((v) => (
               <option value={v} selected={(values.severity ?? 'none') === v}>
                 {SEVERITY_NAMES[v]}

@@ -5,6 +5,20 @@ import { after, before, describe, test } from 'node:test';
 import { axeViolations, embedSnippets, openBrowser, startServer, unexpected, watchPage } from './harness.mjs';
 
 let server;
+
+/** A fresh browser for one describe block; `s.page` and `s.problems` are ready in its tests. */
+function useBrowser(opts) {
+  const s = {};
+  before(async () => {
+    s.browser = await openBrowser(opts);
+    s.page = await s.browser.context.newPage();
+    s.problems = watchPage(s.page);
+  });
+  after(async () => {
+    await s.browser?.close();
+  });
+  return s;
+}
 /** Every page a journey visited, checked with axe-core at the end. */
 const visited = new Set();
 
@@ -18,19 +32,10 @@ after(async () => {
 const stamp = Date.now().toString(36);
 
 describe('Journey A: JavaScript disabled', () => {
-  let browser;
-  let page;
-  let problems;
-  before(async () => {
-    browser = await openBrowser({ javaScriptEnabled: false });
-    page = await browser.context.newPage();
-    problems = watchPage(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const s = useBrowser({ javaScriptEnabled: false });
 
   test('report a bug with plain links and forms, then find it again', async () => {
+    const { page, problems } = s;
     await page.goto(`${server.base}/`);
     visited.add('/');
     assert.equal(await page.locator('#latest-bugs a').first().textContent(), 'See the latest bugs');
@@ -92,19 +97,10 @@ describe('Journey A: JavaScript disabled', () => {
 });
 
 describe('Journey C: accounts with JavaScript disabled', () => {
-  let browser;
-  let page;
-  let problems;
-  before(async () => {
-    browser = await openBrowser({ javaScriptEnabled: false });
-    page = await browser.context.newPage();
-    problems = watchPage(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const s = useBrowser({ javaScriptEnabled: false });
 
   test('sign up, log out, log in, report privately, log out: the bug is gone for everyone else', async () => {
+    const { page, problems } = s;
     const username = `nojs_${stamp}`;
     const password = 'a long enough password';
     await page.goto(`${server.base}/`);
@@ -161,19 +157,10 @@ describe('Journey C: accounts with JavaScript disabled', () => {
 });
 
 describe('Journey D: accounts with JavaScript enabled', () => {
-  let browser;
-  let page;
-  let problems;
-  before(async () => {
-    browser = await openBrowser();
-    page = await browser.context.newPage();
-    problems = watchPage(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const s = useBrowser();
 
   test("the shell's user slot shows the user; upvote and comment work in place", async () => {
+    const { page, problems } = s;
     const username = `js_${stamp}`;
     await page.goto(`${server.base}/signup`);
     await page.fill('#username', username);
@@ -214,14 +201,9 @@ describe('Journey D: accounts with JavaScript enabled', () => {
 });
 
 describe('Journey E: other sites embed the leaderboard; stats charts', () => {
-  let browser;
-  let page;
-  let problems;
+  const s = useBrowser();
   let other;
   before(async () => {
-    browser = await openBrowser();
-    page = await browser.context.newPage();
-    problems = watchPage(page);
     // A page on a different origin (another port) using the two README snippets verbatim.
     const snippet = embedSnippets(server.base);
     const html = `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Chapter page</title>${snippet.head}</head>
@@ -232,12 +214,10 @@ describe('Journey E: other sites embed the leaderboard; stats charts', () => {
     });
     await new Promise((r) => other.listen(0, '127.0.0.1', r));
   });
-  after(async () => {
-    await browser?.close();
-    other?.close();
-  });
+  after(() => other?.close());
 
   test('the htmx fragment and the iframe both render the top users on a foreign origin', async () => {
+    const { page, problems } = s;
     const otherBase = `http://127.0.0.1:${other.address().port}`;
     await page.goto(`${otherBase}/`);
     const expected = await (
@@ -259,6 +239,7 @@ describe('Journey E: other sites embed the leaderboard; stats charts', () => {
   });
 
   test('the stats charts are visible and axe-clean', async () => {
+    const { page, problems } = s;
     await page.goto(`${server.base}/stats`);
     visited.add('/stats');
     const charts = page.locator('svg.chart');
@@ -281,19 +262,10 @@ describe('Journey E: other sites embed the leaderboard; stats charts', () => {
 });
 
 describe('Journey B: JavaScript enabled', () => {
-  let browser;
-  let page;
-  let problems;
-  before(async () => {
-    browser = await openBrowser();
-    page = await browser.context.newPage();
-    problems = watchPage(page);
-  });
-  after(async () => {
-    await browser?.close();
-  });
+  const s = useBrowser();
 
   test("the shell's regions load with htmx", async () => {
+    const { page, problems } = s;
     await page.goto(`${server.base}/`);
     await page.locator('#latest-bugs .bug-item').first().waitFor();
     assert.ok((await page.locator('#latest-bugs .bug-item').count()) <= 5);
@@ -303,6 +275,7 @@ describe('Journey B: JavaScript enabled', () => {
   });
 
   test('report a bug without a full page load; the similar-bugs hint appears', async () => {
+    const { page, problems } = s;
     const host = `js-${stamp}.example`;
     // One bug already on the host, so the hint has something to show.
     await page.goto(`${server.base}/bugs/new`);
@@ -337,6 +310,7 @@ describe('Journey B: JavaScript enabled', () => {
   });
 
   test('"Older bugs" appends the next page in place', async () => {
+    const { page, problems } = s;
     await page.goto(`${server.base}/bugs?limit=3`);
     await page.evaluate(() => {
       window.__notReloaded = true;
@@ -354,6 +328,7 @@ describe('Journey B: JavaScript enabled', () => {
   });
 
   test('axe-core finds no violations on any page visited', async () => {
+    const { page, problems } = s;
     for (const path of [...visited, '/bugs/does-not-exist']) {
       await page.goto(`${server.base}${path}`);
       await page.waitForLoadState('networkidle');

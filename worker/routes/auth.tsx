@@ -1,7 +1,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { type AuthErrors, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
+import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { clearFailures, recordFailure, retryAfterSeconds, type Subject } from '../db/throttle';
 import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
@@ -94,6 +94,25 @@ async function signedIn(
   }
 }
 
+/** The sign-up or login form again, with messages and what was typed (never the password). */
+function formAgain(
+  c: Context,
+  kind: 'signup' | 'login',
+  status: 401 | 422,
+  values: AuthValues,
+  errors: AuthErrors,
+  json: () => unknown = () => ({ error: 'validation', fields: errors }),
+) {
+  const [Page, Form] = kind === 'signup' ? [SignupPage, SignupForm] : [LoginPage, LoginForm];
+  return respond(c, {
+    status,
+    title: kind === 'signup' ? 'Sign up' : 'Log in',
+    page: () => <Page values={values} errors={errors} />,
+    fragment: () => <Form values={values} errors={errors} />,
+    json,
+  });
+}
+
 const auth = new Hono<AppEnv>();
 
 auth.get('/signup', (c) => {
@@ -110,15 +129,7 @@ auth.post(
   '/api/auth/signup',
   zValidator('form', signupSchema, async (result, c) => {
     if (result.success) return;
-    const values = keptValues(await c.req.parseBody());
-    const errors = errorsOf(result.error);
-    return respond(c, {
-      status: 422,
-      title: 'Sign up',
-      page: () => <SignupPage values={values} errors={errors} />,
-      fragment: () => <SignupForm values={values} errors={errors} />,
-      json: () => ({ error: 'validation', fields: errors }),
-    });
+    return formAgain(c, 'signup', 422, keptValues(await c.req.parseBody()), errorsOf(result.error));
   }),
   async (c) => {
     const form = c.req.valid('form');
@@ -142,13 +153,7 @@ auth.post(
         errors = await conflict(); // lost a race with another sign-up of the same name
       }
     }
-    return respond(c, {
-      status: 422,
-      title: 'Sign up',
-      page: () => <SignupPage values={values} errors={errors} />,
-      fragment: () => <SignupForm values={values} errors={errors} />,
-      json: () => ({ error: 'validation', fields: errors }),
-    });
+    return formAgain(c, 'signup', 422, values, errors);
   },
 );
 
@@ -168,15 +173,7 @@ auth.post(
   '/api/auth/login',
   zValidator('form', loginSchema, async (result, c) => {
     if (result.success) return;
-    const values = keptValues(await c.req.parseBody());
-    const errors = errorsOf(result.error);
-    return respond(c, {
-      status: 422,
-      title: 'Log in',
-      page: () => <LoginPage values={values} errors={errors} />,
-      fragment: () => <LoginForm values={values} errors={errors} />,
-      json: () => ({ error: 'validation', fields: errors }),
-    });
+    return formAgain(c, 'login', 422, keptValues(await c.req.parseBody()), errorsOf(result.error));
   }),
   async (c) => {
     const form = c.req.valid('form');
@@ -197,14 +194,7 @@ auth.post(
     if (!ok || !user) {
       await recordFailure(db, c.env.DB, subjects);
       const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
-      const errors: AuthErrors = { form: WRONG };
-      return respond(c, {
-        status: 401,
-        title: 'Log in',
-        page: () => <LoginPage values={values} errors={errors} />,
-        fragment: () => <LoginForm values={values} errors={errors} />,
-        json: () => ({ error: WRONG }),
-      });
+      return formAgain(c, 'login', 401, values, { form: WRONG }, () => ({ error: WRONG }));
     }
     await clearFailures(db, subjects[0]!);
     return signedIn(c, user, form.next, 200);

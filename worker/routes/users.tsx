@@ -25,7 +25,7 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     if (!user) fail(404, 'There is no reporter with that name.');
     const viewer = c.var.user;
     const isOwner = viewer?.id === user.id;
-    const mayseeHidden = isOwner || viewer?.role === 'admin';
+    const maySeeHidden = isOwner || viewer?.role === 'admin';
     const before = c.req.query('before');
     const cursor = before ? decodeCursor(before) : null;
     if (before && !cursor) fail(400, 'Malformed page cursor.');
@@ -33,7 +33,7 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     const [allTime, thisMonth, page, history] = await Promise.all([
       standing(db, user.id, 'all'),
       standing(db, user.id, month),
-      listBugs(db, { userId: user.id, includeHidden: mayseeHidden, cursor, limit: 20 }),
+      listBugs(db, { userId: user.id, includeHidden: maySeeHidden, cursor, limit: 20 }),
       pointsHistory(db, user.id),
     ]);
     const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
@@ -41,50 +41,31 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     const visibleHistory = history.map((h) => ({
       ...h,
       // Never name a private or spam bug to someone who could not open it.
-      bug_title: h.bug_title && (mayseeHidden || (!h.bug_hidden && h.bug_status !== 'spam')) ? h.bug_title : null,
+      bug_title: h.bug_title && (maySeeHidden || (!h.bug_hidden && h.bug_status !== 'spam')) ? h.bug_title : null,
     }));
-    if (mayseeHidden) c.header('Cache-Control', 'private, no-store');
+    if (maySeeHidden) c.header('Cache-Control', 'private, no-store');
+    const bugs = {
+      rows: page.rows,
+      nextHref: nextQs && `${profilePath}${nextQs}`,
+      nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
+    };
+    const profile = (
+      <ProfileView
+        username={user.username}
+        joined={user.created_at}
+        allTime={allTime}
+        thisMonth={{ ...thisMonth, period: month }}
+        bugs={bugs}
+        history={visibleHistory}
+        isOwner={isOwner}
+      />
+    );
     return respond(c, {
       title: user.username,
       description: `${user.username} on BLT-Next: ${allTime.score} points.`,
-      page: () => (
-        <ProfileView
-          username={user.username}
-          joined={user.created_at}
-          allTime={allTime}
-          thisMonth={{ ...thisMonth, period: month }}
-          bugs={{
-            rows: page.rows,
-            nextHref: nextQs && `${profilePath}${nextQs}`,
-            nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
-          }}
-          history={visibleHistory}
-          isOwner={isOwner}
-        />
-      ),
+      page: () => profile,
       // "Older bugs" on a profile appends rows; the first load is the whole profile.
-      fragment: () =>
-        cursor ? (
-          <BugRows
-            rows={page.rows}
-            nextHref={nextQs && `${profilePath}${nextQs}`}
-            nextFragmentHref={nextQs && `/api${profilePath}${nextQs}`}
-          />
-        ) : (
-          <ProfileView
-            username={user.username}
-            joined={user.created_at}
-            allTime={allTime}
-            thisMonth={{ ...thisMonth, period: month }}
-            bugs={{
-              rows: page.rows,
-              nextHref: nextQs && `${profilePath}${nextQs}`,
-              nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
-            }}
-            history={visibleHistory}
-            isOwner={isOwner}
-          />
-        ),
+      fragment: () => (cursor ? <BugRows {...bugs} /> : profile),
       json: () => ({
         username: user.username,
         joined: user.created_at,
