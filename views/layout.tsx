@@ -1,4 +1,5 @@
 import type { Child } from 'hono/jsx';
+import { ASSET_VERSIONS } from './asset-versions';
 
 /** Who the header shows as signed in; null when nobody is. */
 export interface SessionUser {
@@ -19,9 +20,6 @@ export interface LayoutProps {
  * htmx 4 settings: no injected indicator styles (our CSP forbids inline styles, app.css has
  * them). htmx 4 has no `allowEval` switch; the CSP's lack of 'unsafe-eval' is what stops it.
  */
-/** Busts the year-long cache of the vendored file when the pinned htmx changes. */
-export const HTMX_VERSION = '4.0.1';
-
 export const HTMX_CONFIG = JSON.stringify({ includeIndicatorCSS: false });
 
 /** The account corner of the header; also served alone by /api/auth/me for the static shell. */
@@ -100,8 +98,8 @@ export function Layout({ title, user, description, children }: LayoutProps) {
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <meta name="color-scheme" content="light dark" />
         <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href="/assets/app.css" />
-        <script src={`/assets/htmx.min.js?v=${HTMX_VERSION}`} defer></script>
+        <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSIONS.css}`} />
+        <script src={`/assets/htmx.min.js?v=${ASSET_VERSIONS.htmx}`} defer></script>
       </head>
       <body>
         <a class="skip-link" href="#main">

@@ -1,4 +1,5 @@
 import type { LeaderRow } from '../worker/db/leaderboard';
+import { ASSET_VERSIONS } from './asset-versions';
 import { qs } from './components/format';
 
 export interface LeaderboardProps {
@@ -151,7 +152,7 @@ export function EmbedLeaderboard(props: LeaderboardProps) {
         <title>BLT-Next leaderboard</title>
         <meta name="robots" content="noindex" />
         <meta name="color-scheme" content="light dark" />
-        <link rel="stylesheet" href={`${props.base}/assets/embed.css`} />
+        <link rel="stylesheet" href={`${props.base}/assets/embed.css?v=${ASSET_VERSIONS.embedCss}`} />
       </head>
       <body>
         <main>
