@@ -168,6 +168,7 @@ const routes = [
     `/api/bugs?before=${encodeURIComponent(`${deepBug.created_at}_${deepBug.id}`)}`,
     hx,
   ],
+  ['fragment: /api/bugs?q= (title search, no match: worst case)', '/api/bugs?q=no-such-words', hx],
   ['fragment: /api/leaderboard (Cache API)', '/api/leaderboard', hx],
   ['fragment: /api/leaderboard uncached (new key per request)', '/api/leaderboard?nocache=', hx],
   [
@@ -176,7 +177,9 @@ const routes = [
     hx,
   ],
   ['fragment: /api/stats (Cache API)', '/api/stats', hx],
+  ['fragment: /api/stats uncached (new key per request)', '/api/stats?nocache=', hx],
   ['page: /bugs (full page)', '/bugs', {}],
+  ['page: /stats (counts and both charts, uncached)', '/stats', {}],
 ];
 const results = [];
 try {
