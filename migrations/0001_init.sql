@@ -16,8 +16,11 @@ CREATE TABLE users (
 CREATE TABLE domains (
   id INTEGER PRIMARY KEY,
   hostname TEXT NOT NULL UNIQUE CHECK (hostname = lower(hostname) AND length(hostname) BETWEEN 1 AND 253),
+  -- 1 while the domain has at least one public, non-spam bug: what the "domains" stat counts.
+  has_public_bugs INTEGER NOT NULL DEFAULT 0 CHECK (has_public_bugs IN (0, 1)),
   created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
 );
+CREATE INDEX domains_public ON domains (has_public_bugs);
 
 CREATE TABLE bugs (
   id INTEGER PRIMARY KEY,
@@ -48,6 +51,31 @@ CREATE INDEX bugs_by_status ON bugs (status, is_hidden, created_at DESC, id DESC
 CREATE INDEX bugs_by_label ON bugs (label, is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_severity ON bugs (severity, is_hidden, created_at DESC, id DESC);
 CREATE INDEX bugs_by_user ON bugs (user_id, created_at DESC, id DESC);
+
+-- Title search: an external-content FTS5 index over bugs.title, kept in step by triggers, so
+-- a search seeks the index instead of running LIKE over every title.
+CREATE VIRTUAL TABLE bugs_fts USING fts5(title, content='bugs', content_rowid='id', tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER bugs_fts_insert AFTER INSERT ON bugs BEGIN
+  INSERT INTO bugs_fts (rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER bugs_fts_delete AFTER DELETE ON bugs BEGIN
+  INSERT INTO bugs_fts (bugs_fts, rowid, title) VALUES ('delete', old.id, old.title);
+END;
+CREATE TRIGGER bugs_fts_update AFTER UPDATE OF title ON bugs BEGIN
+  INSERT INTO bugs_fts (bugs_fts, rowid, title) VALUES ('delete', old.id, old.title);
+  INSERT INTO bugs_fts (rowid, title) VALUES (new.id, new.title);
+END;
+
+-- Public bug counts per creation day, label and status: the stats page and its charts read
+-- these few rows instead of counting bugs. Every write that can change a bug's visibility,
+-- label or status recomputes its cells in the same batch (worker/db/counters.ts).
+CREATE TABLE bug_counts (
+  day TEXT NOT NULL CHECK (day GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+  label TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+  n INTEGER NOT NULL DEFAULT 0 CHECK (n >= 0),
+  PRIMARY KEY (day, label, status)
+) WITHOUT ROWID;
 
 CREATE TABLE upvotes (
   bug_id INTEGER NOT NULL REFERENCES bugs (id) ON DELETE CASCADE,

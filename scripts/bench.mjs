@@ -4,7 +4,7 @@
 // Options (env): BENCH_SECONDS (per route, default 6), BENCH_CONCURRENCY (default 16),
 // BENCH_BUGS (100000), BENCH_LEDGER (1000000), BENCH_USERS (10000), BENCH_KEEP=1 keeps the data.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -68,6 +68,7 @@ SELECT user_id, 'all', sum(score), 0 FROM points WHERE true GROUP BY user_id;
 INSERT INTO user_scores (user_id, period, score, bugs)
 SELECT user_id, substr(created_at, 1, 7), sum(score), 0 FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7);
 UPDATE user_scores SET bugs = (SELECT count(*) FROM bugs WHERE bugs.user_id = user_scores.user_id) WHERE period = 'all';
+${readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8')}
 `;
   const file = join(dir, 'load.sql');
   writeFileSync(file, sql);
@@ -169,6 +170,8 @@ const routes = [
     hx,
   ],
   ['fragment: /api/bugs?q= (title search, no match: worst case)', '/api/bugs?q=no-such-words', hx],
+  ['fragment: /api/bugs?q= (title search, every bug matches)', '/api/bugs?q=benchmark', hx],
+  ['fragment: /api/bugs?q= (title search, one bug matches)', '/api/bugs?q=number+54321', hx],
   ['fragment: /api/leaderboard (Cache API)', '/api/leaderboard', hx],
   ['fragment: /api/leaderboard uncached (new key per request)', '/api/leaderboard?nocache=', hx],
   [

@@ -1,11 +1,11 @@
 // Loads a small, clearly fictional demo data set into the local D1 when it has no bugs.
 // Usage: node scripts/seed.mjs [--force] [--persist-to DIR]
 // Demo accounts (local only): demo_alice / demo_bob, password "demo-password-123".
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { d1Query, hashPassword, sqlString, wrangler } from './lib.mjs';
+import { d1Query, hashPassword, root, sqlString, wrangler } from './lib.mjs';
 
 /** Loads the demo set unless the database already has bugs (or `force`). */
 export function seed({ force = false, persistTo } = {}) {
@@ -121,6 +121,9 @@ export function seed({ force = false, persistTo } = {}) {
     `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, 'all', sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
     `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, substr(created_at, 1, 7), sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7) ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
   );
+
+  // The demo rows were inserted directly, so rebuild the public counters from them.
+  sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8'));
 
   const dir = mkdtempSync(join(tmpdir(), 'blt-seed-'));
   const file = join(dir, 'seed.sql');

@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { createDb } from '../worker/db';
-import { insertBug, type NewBugInput } from '../worker/db/bugs';
+import { findBugById, insertBug, type NewBugInput } from '../worker/db/bugs';
+import { markSpam, setOpenClosed } from '../worker/db/interactions';
 
 export const ORIGIN = 'http://example.com';
 export const db = () => createDb(env.DB);
@@ -101,4 +102,12 @@ export async function scoreOf(userId: number, period = 'all'): Promise<number> {
     .bind(userId, period)
     .first<{ score: number }>();
   return row?.score ?? 0;
+}
+
+/** Changes a bug's status the way the Worker does (so its counters follow). */
+export async function setStatus(id: number, status: 'open' | 'closed' | 'spam'): Promise<void> {
+  const bug = await findBugById(db(), id, { id: 0, role: 'admin' });
+  if (!bug) throw new Error(`no bug ${id}`);
+  if (status === 'spam') await markSpam(db(), env.DB, bug);
+  else await setOpenClosed(db(), env.DB, bug, status, null);
 }

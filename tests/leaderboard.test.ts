@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { type CompiledQuery, Kysely } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import { describe, expect, it } from 'vitest';
-import { listBugs } from '../worker/db/bugs';
+import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
 import type { Database } from '../worker/db/schema';
 import { call, seedBug, signUp, uniqueHost } from './helpers';
@@ -201,5 +201,20 @@ describe('query plans: hot queries use indexes, never a full scan', () => {
     expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { domain: 'a.example' } })));
     expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { status: 'closed' } })));
     expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, userId: 1, includeHidden: true })));
+    const search = await plansOf((db) => listBugs(db, { limit: 25, filters: { q: 'checkout button' } }));
+    // Driven by the FTS5 index in rowid order (no sort), then each bug by primary key.
+    expect(search.join('\n')).toMatch(/^SCAN bugs_fts VIRTUAL TABLE INDEX \d+:M/m);
+    expect(search.join('\n')).toMatch(/SEARCH bugs USING INTEGER PRIMARY KEY/);
+    for (const p of search) expect(p, p).not.toMatch(/^SCAN bugs$|TEMP B-TREE/);
+  });
+
+  it('stats read counters, never the bugs table', async () => {
+    const plans = await plansOf(async (db) => {
+      await bugStats(db);
+      await bugsPerDay(db);
+      await bugsByLabel(db);
+    });
+    for (const p of plans) expect(p, p).not.toMatch(/\bbugs\b/);
+    expectIndexed(plans);
   });
 });

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, makeAdmin, seedBug, signUp, uniqueHost } from './helpers';
+import { call, makeAdmin, seedBug, setStatus, signUp, uniqueHost } from './helpers';
 
 type Profile = {
   username: string;
@@ -104,7 +104,7 @@ describe('domains and stats', () => {
     await seedBug({ label: 'typo' });
     await seedBug({ label: 'typo', isHidden: true });
     const spam = await seedBug({ label: 'typo' });
-    await env.DB.prepare("UPDATE bugs SET status = 'spam' WHERE id = ?").bind(spam).run();
+    await setStatus(spam, 'spam');
     const after = (await (await call('/stats', { json: true })).json()) as typeof before;
     const typo = (s: typeof before) => s.byLabel.find((l) => l.label === 'typo')!.count;
     expect(typo(after)).toBe(typo(before) + 1);

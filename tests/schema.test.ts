@@ -8,7 +8,7 @@ type SqlType = 'INTEGER' | 'TEXT';
  * type makes TypeScript reject this object if the interface gains or loses a column; the test
  * then makes D1 reject it if the migrations disagree.
  */
-const expected: { [T in keyof Database]: { [C in keyof Database[T]]-?: SqlType } } = {
+const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Database[T]]-?: SqlType } } = {
   users: {
     id: 'INTEGER',
     username: 'TEXT',
@@ -18,7 +18,7 @@ const expected: { [T in keyof Database]: { [C in keyof Database[T]]-?: SqlType }
     session_version: 'INTEGER',
     created_at: 'TEXT',
   },
-  domains: { id: 'INTEGER', hostname: 'TEXT', created_at: 'TEXT' },
+  domains: { id: 'INTEGER', hostname: 'TEXT', has_public_bugs: 'INTEGER', created_at: 'TEXT' },
   bugs: {
     id: 'INTEGER',
     user_id: 'INTEGER',
@@ -49,6 +49,7 @@ const expected: { [T in keyof Database]: { [C in keyof Database[T]]-?: SqlType }
   },
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_failures: { id: 'INTEGER', kind: 'TEXT', subject: 'TEXT', created_at: 'TEXT' },
+  bug_counts: { day: 'TEXT', label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
@@ -71,11 +72,18 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
     });
   }
 
-  it('has no table the interface lacks (besides D1 and migration bookkeeping)', async () => {
+  it('has no table the interface lacks (besides D1 bookkeeping and the FTS5 search index)', async () => {
     const { results } = await env.DB.prepare(
-      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations'`,
+      `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' AND name != 'd1_migrations' AND name NOT LIKE 'bugs_fts%'`,
     ).all<{ name: string }>();
     expect(results.map((r) => r.name).sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it('bugs_fts is an FTS5 index of bug titles, kept in step by triggers', async () => {
+    const row = await env.DB.prepare("SELECT sql FROM sqlite_master WHERE name = 'bugs_fts'").first<{ sql: string }>();
+    expect(row?.sql).toMatch(/USING fts5\(title, content='bugs', content_rowid='id'/);
+    const triggers = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
+    expect(triggers.results.map((t) => t.name)).toEqual(['bugs_fts_delete', 'bugs_fts_insert', 'bugs_fts_update']);
   });
 
   it('enforces the CHECK constraints on labels, severities and statuses', async () => {

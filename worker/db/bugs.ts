@@ -1,4 +1,5 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { refreshCounters } from './counters';
 import { type DB, prepare } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
@@ -55,9 +56,18 @@ export function decodeCursor(raw: string): Cursor | null {
   return { createdAt: m[1], id: Number(m[2]) };
 }
 
-/** Escapes LIKE wildcards so a search for "100%" means the text, not a pattern. */
-function likeContains(q: string): string {
-  return `%${q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+/**
+ * Turns what a user typed into an FTS5 query: each word (letters and digits) quoted, as a prefix,
+ * all required. Quoting means no FTS5 syntax from the user ever reaches MATCH. Null when the
+ * text has no words at all (then nothing matches).
+ */
+export function ftsQuery(q: string): string | null {
+  const words =
+    q
+      .normalize('NFKC')
+      .match(/[\p{L}\p{N}]+/gu)
+      ?.slice(0, 8) ?? [];
+  return words.length ? words.map((w) => `"${w}"*`).join(' ') : null;
 }
 
 function bugColumns(db: DB) {
@@ -81,9 +91,10 @@ function bugColumns(db: DB) {
 }
 
 /**
- * Newest-first page of public bugs, seeking past `cursor` so that any page costs what the
- * first one does. Hidden and spam reports never appear in public lists; a reporter's own
- * profile passes `includeHidden` to show their private ones. Returns one page and the cursor of the next, if there is one.
+ * Newest-first page of public bugs (search results: newest match first, by id), seeking past
+ * `cursor` so that any page costs what the first one does. Hidden and spam reports never
+ * appear in public lists; a reporter's own profile passes `includeHidden` to show their
+ * private ones. Returns one page and the cursor of the next, if there is one.
  */
 export async function listBugs(
   db: DB,
@@ -98,7 +109,13 @@ export async function listBugs(
   },
 ): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
   const f = opts.filters ?? {};
-  let query = bugColumns(db);
+  // Title search is driven by the FTS5 index, newest match (highest rowid) first, so a page of
+  // results costs the same whether one bug matches or all of them do.
+  const match = f.q ? ftsQuery(f.q) : undefined;
+  if (match === null) return { rows: [], next: null };
+  let query = bugColumns(db).$if(match !== undefined, (qb) =>
+    qb.innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id').where(sql<SqlBool>`bugs_fts MATCH ${match}`),
+  );
   if (!opts.includeHidden) query = query.where('bugs.is_hidden', '=', 0);
   if (opts.userId !== undefined) query = query.where('bugs.user_id', '=', opts.userId);
   if (f.status) query = query.where('bugs.status', '=', f.status);
@@ -111,20 +128,19 @@ export async function listBugs(
       eb.selectFrom('domains').select('id').where('hostname', '=', hostname),
     );
   }
-  if (f.q) {
-    query = query.where(sql<SqlBool>`bugs.title LIKE ${likeContains(f.q)} ESCAPE '\\'`);
-  }
   const cursor = opts.cursor;
-  if (cursor) {
-    query = query.where(({ eb, refTuple, tuple }) =>
-      eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursor.createdAt, cursor.id)),
-    );
+  if (match) {
+    if (cursor) query = query.where(sql<SqlBool>`bugs_fts.rowid < ${cursor.id}`);
+    query = query.orderBy(sql`bugs_fts.rowid`, 'desc');
+  } else {
+    if (cursor) {
+      query = query.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursor.createdAt, cursor.id)),
+      );
+    }
+    query = query.orderBy('bugs.created_at', 'desc').orderBy('bugs.id', 'desc');
   }
-  const rows = await query
-    .orderBy('bugs.created_at', 'desc')
-    .orderBy('bugs.id', 'desc')
-    .limit(opts.limit + 1)
-    .execute();
+  const rows = await query.limit(opts.limit + 1).execute();
   const page = rows.slice(0, opts.limit);
   const last = page.at(-1);
   const next = rows.length > opts.limit && last ? { createdAt: last.created_at, id: last.id } : null;
@@ -263,6 +279,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
     );
   }
 
+  statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
   const results = await d1.batch<{ id: number }>(statements.map((q) => prepare(d1, q)));
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
@@ -303,37 +320,59 @@ export interface BugStats {
 }
 
 /** Public counts: hidden and spam reports never count; a domain counts once it has a public bug. */
-export async function bugStats(db: DB): Promise<BugStats> {
-  const [byStatus, domains] = await Promise.all([
-    db
-      .selectFrom('bugs')
-      .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('is_hidden', '=', 0)
-      .groupBy('status')
-      .execute(),
-    db
-      .selectFrom('bugs')
-      .select((eb) => eb.fn.count<number>('domain_id').distinct().as('n'))
-      .where('is_hidden', '=', 0)
-      .where('status', '!=', 'spam')
-      .executeTakeFirstOrThrow(),
-  ]);
-  const count = (s: Status) => byStatus.find((r) => r.status === s)?.n ?? 0;
-  return { total: count('open') + count('closed'), open: count('open'), closed: count('closed'), domains: domains.n };
+function statsQuery(db: DB) {
+  return db
+    .selectNoFrom((eb) => [
+      eb
+        .selectFrom('bug_counts')
+        .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
+        .where('status', '=', 'open')
+        .as('open'),
+      eb
+        .selectFrom('bug_counts')
+        .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
+        .where('status', '=', 'closed')
+        .as('closed'),
+      eb.selectFrom('domains').select(eb.fn.countAll<number>().as('n')).where('has_public_bugs', '=', 1).as('domains'),
+    ])
+    .compile();
 }
 
-/** Public reports per UTC day for the `days` days ending today, zero-filled, oldest first. */
-export async function bugsPerDay(db: DB, days = 30, now = new Date()): Promise<{ day: string; count: number }[]> {
-  const end = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
-  const start = new Date(end - (days - 1) * 86_400_000).toISOString();
-  const rows = await db
-    .selectFrom('bugs')
-    .select([sql<string>`substr(created_at, 1, 10)`.as('day'), (eb) => eb.fn.countAll<number>().as('count')])
-    .where('is_hidden', '=', 0)
-    .where('created_at', '>=', start)
-    .where('status', '!=', 'spam')
+function toStats(row: { open: number | null; closed: number | null; domains: number | null } | undefined): BugStats {
+  const open = row?.open ?? 0;
+  const closed = row?.closed ?? 0;
+  return { total: open + closed, open, closed, domains: row?.domains ?? 0 };
+}
+
+/** The counts in one D1 round trip, from the bug_counts rows and the domains_public index. */
+export async function bugStats(db: DB): Promise<BugStats> {
+  const { rows } = await db.executeQuery(statsQuery(db));
+  return toStats(rows[0]);
+}
+
+function perDayQuery(db: DB, days: number, end: number) {
+  const start = new Date(end - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  return db
+    .selectFrom('bug_counts')
+    .select(['day', (eb) => eb.fn.sum<number>('n').as('count')])
+    .where('day', '>=', start)
     .groupBy('day')
-    .execute();
+    .compile();
+}
+
+function byLabelQuery(db: DB) {
+  return db
+    .selectFrom('bug_counts')
+    .select(['label', (eb) => eb.fn.sum<number>('n').as('count')])
+    .groupBy('label')
+    .compile();
+}
+
+function utcMidnight(now: Date): number {
+  return Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+}
+
+function zeroFilledDays(rows: { day: string; count: number }[], days: number, end: number) {
   const byDay = new Map(rows.map((r) => [r.day, r.count]));
   return Array.from({ length: days }, (_, i) => {
     const day = new Date(end - (days - 1 - i) * 86_400_000).toISOString().slice(0, 10);
@@ -341,15 +380,35 @@ export async function bugsPerDay(db: DB, days = 30, now = new Date()): Promise<{
   });
 }
 
-/** Public reports per label, every label present (zero when none), in LABELS order. */
-export async function bugsByLabel(db: DB): Promise<{ label: Label; count: number }[]> {
-  const rows = await db
-    .selectFrom('bugs')
-    .select(['label', (eb) => eb.fn.countAll<number>().as('count')])
-    .where('is_hidden', '=', 0)
-    .where('status', '!=', 'spam')
-    .groupBy('label')
-    .execute();
+function allLabels(rows: { label: Label; count: number }[]) {
   const byLabel = new Map(rows.map((r) => [r.label, r.count]));
   return LABELS.map((label) => ({ label, count: byLabel.get(label) ?? 0 }));
+}
+
+/** Public reports per UTC day for the `days` days ending today, zero-filled, oldest first. */
+export async function bugsPerDay(db: DB, days = 30, now = new Date()): Promise<{ day: string; count: number }[]> {
+  const end = utcMidnight(now);
+  const { rows } = await db.executeQuery(perDayQuery(db, days, end));
+  return zeroFilledDays(rows, days, end);
+}
+
+/** Public reports per label, every label present (zero when none), in LABELS order. */
+export async function bugsByLabel(db: DB): Promise<{ label: Label; count: number }[]> {
+  const { rows } = await db.executeQuery(byLabelQuery(db));
+  return allLabels(rows);
+}
+
+/** Everything the stats page shows, in one D1 batch (one round trip). */
+export async function statsOverview(db: DB, d1: D1Database, days = 30, now = new Date()) {
+  const end = utcMidnight(now);
+  const [stats, perDay, byLabel] = await d1.batch([
+    prepare(d1, statsQuery(db)),
+    prepare(d1, perDayQuery(db, days, end)),
+    prepare(d1, byLabelQuery(db)),
+  ]);
+  return {
+    stats: toStats(stats?.results[0] as Parameters<typeof toStats>[0]),
+    perDay: zeroFilledDays((perDay?.results ?? []) as { day: string; count: number }[], days, end),
+    byLabel: allLabels((byLabel?.results ?? []) as { label: Label; count: number }[]),
+  };
 }

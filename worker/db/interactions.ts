@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
+import { type CounterKey, refreshCounters } from './counters';
 import { type DB, prepare } from './index';
+import type { Label } from './schema';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
@@ -66,29 +68,50 @@ export async function addComment(db: DB, bugId: number, userId: number, body: st
   return row.id;
 }
 
-/** Opens or closes a bug, recording who closed it and when. */
-export async function setOpenClosed(db: DB, bugId: number, status: 'open' | 'closed', byUserId: number) {
+/** The fields of a bug that its counters depend on. */
+export interface BugRef {
+  id: number;
+  created_at: string;
+  label: Label;
+  domain_id: number;
+}
+
+function counterKey(bug: BugRef): CounterKey {
+  return { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } };
+}
+
+/** Opens or closes a bug, recording who closed it and when, and its counters, in one batch. */
+export async function setOpenClosed(
+  db: DB,
+  d1: D1Database,
+  bug: BugRef,
+  status: 'open' | 'closed',
+  byUserId: number | null,
+) {
   const now = new Date().toISOString();
-  await db
+  const update = db
     .updateTable('bugs')
     .set(
       status === 'closed'
         ? { status, closed_at: now, closed_by: byUserId, updated_at: now }
         : { status, closed_at: null, closed_by: null, updated_at: now },
     )
-    .where('id', '=', bugId)
+    .where('id', '=', bug.id)
     .where('status', '!=', 'spam')
-    .execute();
+    .compile();
+  await d1.batch([update, ...refreshCounters(db, counterKey(bug))].map((q) => prepare(d1, q)));
 }
 
 export const SPAM_REASON = 'Marked as spam';
 
 /**
  * Marks a bug spam and takes back its points: one negative ledger row per user who still has
- * points from it, subtracted from `all` and from the current month, in one batch. Marking twice
+ * points from it, subtracted from `all` and from the current month, with the public counters,
+ * in one batch. Marking twice
  * takes nothing more (the bug's ledger already sums to zero).
  */
-export async function markSpam(db: DB, d1: D1Database, bugId: number): Promise<void> {
+export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<void> {
+  const bugId = bug.id;
   const now = new Date().toISOString();
   const month = now.slice(0, 7);
   const reversals = db
@@ -130,6 +153,7 @@ export async function markSpam(db: DB, d1: D1Database, bugId: number): Promise<v
         )
         .compile(),
     ),
+    ...refreshCounters(db, counterKey(bug)),
   ];
   await d1.batch(statements.map((q) => prepare(d1, q)));
 }

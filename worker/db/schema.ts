@@ -13,6 +13,8 @@ export interface Database {
   points: PointsTable;
   user_scores: UserScoresTable;
   login_failures: LoginFailuresTable;
+  bug_counts: BugCountsTable;
+  bugs_fts: BugsFtsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -53,6 +55,7 @@ export interface UsersTable {
 export interface DomainsTable {
   id: Generated<number>;
   hostname: string;
+  has_public_bugs: ColumnType<0 | 1, 0 | 1 | undefined, 0 | 1>;
   created_at: Timestamp;
 }
 
@@ -111,6 +114,20 @@ export interface LoginFailuresTable {
   kind: 'account' | 'ip';
   subject: string;
   created_at: Timestamp;
+}
+
+/** Public bugs per creation day (YYYY-MM-DD), label and status; see worker/db/counters.ts. */
+export interface BugCountsTable {
+  day: string;
+  label: Label;
+  status: 'open' | 'closed';
+  n: number;
+}
+
+/** FTS5 index over bugs.title (virtual, kept by triggers; rowid = bugs.id). Query with MATCH. */
+export interface BugsFtsTable {
+  rowid: number;
+  title: string;
 }
 
 export type User = Selectable<UsersTable>;

@@ -282,11 +282,11 @@ bugs.post(
     const admin = user.role === 'admin';
     if (status === 'spam') {
       if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-      if (bug.status !== 'spam') await markSpam(c.var.db, c.env.DB, bug.id);
+      if (bug.status !== 'spam') await markSpam(c.var.db, c.env.DB, bug);
     } else {
       if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
       if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
-      await setOpenClosed(c.var.db, bug.id, status, user.id);
+      await setOpenClosed(c.var.db, c.env.DB, bug, status, user.id);
     }
     const rep = representation(c);
     if (rep === 'json') return c.json({ id: bug.id, status });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { DomainPage } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { StatsBlock, StatsPage } from '../../views/stats';
-import { bugStats, bugsByLabel, bugsPerDay, encodeCursor, listBugs } from '../db/bugs';
+import { bugStats, encodeCursor, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
 import { fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
@@ -16,14 +16,11 @@ const site = new Hono<AppEnv>();
 
 for (const path of ['/stats', '/api/stats'] as const) {
   site.get(path, async (c) => {
-    const db = c.var.db;
-    // The fragment is the embeddable counts block; only the page needs the chart queries.
-    const wantsCharts = representation(c) !== 'fragment';
-    const [stats, perDay, byLabel] = await Promise.all([
-      bugStats(db),
-      wantsCharts ? bugsPerDay(db) : Promise.resolve([]),
-      wantsCharts ? bugsByLabel(db) : Promise.resolve([]),
-    ]);
+    // The fragment is the embeddable counts block; only the page and JSON need the charts.
+    const { stats, perDay, byLabel } =
+      representation(c) === 'fragment'
+        ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
+        : await statsOverview(c.var.db, c.env.DB);
     const base = new URL(c.req.url).origin;
     return respond(c, {
       title: 'Stats',
