@@ -10,6 +10,7 @@ import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
+import { fieldErrors } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const text = z.string().optional().catch(undefined);
@@ -18,15 +19,6 @@ const kept = z.object({ username: text, email: text, next: text });
 function keptValues(raw: unknown) {
   const r = kept.safeParse(raw);
   return r.success ? { ...r.data, next: safeNextPath(r.data.next) ?? undefined } : {};
-}
-
-function errorsOf(error: z.core.$ZodError): AuthErrors {
-  const out: AuthErrors = {};
-  for (const issue of error.issues) {
-    const key = String(issue.path[0] ?? 'form') as keyof AuthErrors;
-    out[key] ??= issue.message;
-  }
-  return out;
 }
 
 export const signupSchema = z
@@ -129,7 +121,7 @@ auth.post(
   '/api/auth/signup',
   zValidator('form', signupSchema, async (result, c) => {
     if (result.success) return;
-    return formAgain(c, 'signup', 422, keptValues(await c.req.parseBody()), errorsOf(result.error));
+    return formAgain(c, 'signup', 422, keptValues(await c.req.parseBody()), fieldErrors(result.error));
   }),
   async (c) => {
     const form = c.req.valid('form');
@@ -173,7 +165,7 @@ auth.post(
   '/api/auth/login',
   zValidator('form', loginSchema, async (result, c) => {
     if (result.success) return;
-    return formAgain(c, 'login', 422, keptValues(await c.req.parseBody()), errorsOf(result.error));
+    return formAgain(c, 'login', 422, keptValues(await c.req.parseBody()), fieldErrors(result.error));
   }),
   async (c) => {
     const form = c.req.valid('form');

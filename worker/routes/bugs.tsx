@@ -7,7 +7,6 @@ import {
   BugRows,
   BugsPage,
   CommentsSection,
-  type FieldErrors,
   ReportForm,
   ReportPage,
   SimilarBugs,
@@ -33,6 +32,7 @@ import { fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { HOSTNAME_RE, parseReportUrl } from '../lib/url';
+import { fieldErrors } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -85,15 +85,6 @@ export const reportSchema = z.object({
   severity: z.enum(SEVERITIES, { error: 'Choose one of the severities.' }).default('none'),
   private: z.enum(['on', 'true', '1'], { error: 'Private must be a checkbox.' }).optional(),
 });
-
-function fieldErrors(error: z.core.$ZodError): FieldErrors {
-  const out: Record<string, string> = {};
-  for (const issue of error.issues) {
-    const key = String(issue.path[0] ?? 'url');
-    out[key] ??= issue.message;
-  }
-  return out;
-}
 
 const keptText = z.string().optional().catch(undefined);
 /** Raw posted values, kept as text so the form shows exactly what was typed (never throws). */
