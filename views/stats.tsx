@@ -30,11 +30,11 @@ export function StatsBlock({ stats, base = '' }: { stats: BugStats; base?: strin
   );
 }
 
-/** Round the axis maximum up to a friendly number so the gridline labels read well. */
+/** Round the axis maximum up to 5, or 1/2/5 × 10ⁿ, so the gridline labels are whole numbers. */
 function niceMax(n: number): number {
   if (n <= 5) return 5;
   const pow = 10 ** Math.floor(Math.log10(n));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * pow >= n) return m * pow;
+  for (const m of [1, 2, 5, 10]) if (m * pow >= n) return m * pow;
   return 10 * pow;
 }
 
@@ -61,7 +61,7 @@ export function PerDayChart({ days }: { days: { day: string; count: number }[] }
         {total} public bugs reported from {first} to {last}. The busiest day had{' '}
         {Math.max(0, ...days.map((d) => d.count))}. Exact numbers are in the table that follows.
       </desc>
-      {[0, max / 2, max].map((v) => (
+      {(max > 5 ? [0, max / 2, max] : [0, max]).map((v) => (
         <>
           <line class="axis" x1={left} x2={w - 4} y1={y(v)} y2={y(v)} stroke-dasharray={v === 0 ? undefined : '3 4'} />
           <text x={left - 6} y={y(v) + 4} text-anchor="end">

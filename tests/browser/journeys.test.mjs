@@ -309,6 +309,27 @@ describe('Journey B: JavaScript enabled', () => {
     assert.deepEqual(unexpected(problems, [422]), []);
   });
 
+  test('the filter form updates the list in place and the URL can be shared', async () => {
+    const { page, problems } = s;
+    await page.goto(`${server.base}/bugs`);
+    await page.evaluate(() => {
+      window.__notReloaded = true;
+    });
+    await page.selectOption('select[name="label"]', 'security');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL(/label=security/);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('#bug-list .bug-item')].every((li) => li.textContent.includes('Security')),
+    );
+    assert.ok((await page.locator('#bug-list .bug-item').count()) >= 1);
+    assert.equal(await page.evaluate(() => window.__notReloaded), true);
+    // The pushed URL renders the same list as a full page.
+    const shared = page.url();
+    await page.goto(shared);
+    assert.equal(await page.inputValue('select[name="label"]'), 'security');
+    assert.deepEqual(unexpected(problems, [422]), []);
+  });
+
   test('"Older bugs" appends the next page in place', async () => {
     const { page, problems } = s;
     await page.goto(`${server.base}/bugs?limit=3`);
