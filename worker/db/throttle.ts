@@ -12,23 +12,24 @@ export type Subject = { kind: 'account' | 'ip'; subject: string };
  */
 export async function retryAfterSeconds(db: DB, subjects: Subject[], now = Date.now()): Promise<number> {
   const since = new Date(now - WINDOW_MS).toISOString();
-  let wait = 0;
-  for (const s of subjects) {
-    const rows = await db
-      .selectFrom('login_failures')
-      .select('created_at')
-      .where('kind', '=', s.kind)
-      .where('subject', '=', s.subject)
-      .where('created_at', '>', since)
-      .orderBy('created_at', 'desc')
-      .limit(MAX_FAILURES)
-      .execute();
-    if (rows.length >= MAX_FAILURES) {
+  const waits = await Promise.all(
+    subjects.map(async (s) => {
+      const rows = await db
+        .selectFrom('login_failures')
+        .select('created_at')
+        .where('kind', '=', s.kind)
+        .where('subject', '=', s.subject)
+        .where('created_at', '>', since)
+        .orderBy('created_at', 'desc')
+        .limit(MAX_FAILURES)
+        .execute();
+      if (rows.length < MAX_FAILURES) return 0;
+      // Blocked until the oldest of the last MAX_FAILURES failures leaves the window.
       const oldest = Date.parse(rows[rows.length - 1]!.created_at);
-      wait = Math.max(wait, Math.ceil((oldest + WINDOW_MS - now) / 1000));
-    }
-  }
-  return wait;
+      return Math.ceil((oldest + WINDOW_MS - now) / 1000);
+    }),
+  );
+  return Math.max(0, ...waits);
 }
 
 export async function recordFailure(db: DB, d1: D1Database, subjects: Subject[], now = Date.now()): Promise<void> {
