@@ -1,3 +1,4 @@
+import type { JSX } from 'hono/jsx/jsx-runtime';
 import { ErrorSummary, FieldError, fieldAria } from './components/form';
 import type { SessionUser } from './layout';
 
@@ -82,22 +83,39 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
   );
 }
 
-export function SignupPage(props: { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null }) {
+type AuthPageProps = { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null };
+
+/** Shared frame of the sign-up and log-in pages: the form, or a note when already signed in. */
+function AuthPage(
+  props: AuthPageProps & { title: string; form: JSX.Element; other: { text: string; link: string; path: string } },
+) {
+  const next = props.values?.next;
   return (
     <>
-      <h1>Sign up</h1>
+      <h1>{props.title}</h1>
       {props.user ? (
-        <p>You are already signed in as {props.user.username}.</p>
+        <p>You are signed in as {props.user.username}.</p>
       ) : (
         <>
-          <SignupForm values={props.values} errors={props.errors} />
+          {props.form}
           <p>
-            Already have an account?{' '}
-            <a href={`/login${props.values?.next ? `?next=${encodeURIComponent(props.values.next)}` : ''}`}>Log in</a>
+            {props.other.text}{' '}
+            <a href={`${props.other.path}${next ? `?next=${encodeURIComponent(next)}` : ''}`}>{props.other.link}</a>
           </p>
         </>
       )}
     </>
+  );
+}
+
+export function SignupPage(props: AuthPageProps) {
+  return (
+    <AuthPage
+      {...props}
+      title="Sign up"
+      form={<SignupForm values={props.values} errors={props.errors} />}
+      other={{ text: 'Already have an account?', link: 'Log in', path: '/login' }}
+    />
   );
 }
 
@@ -143,21 +161,13 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
   );
 }
 
-export function LoginPage(props: { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null }) {
+export function LoginPage(props: AuthPageProps) {
   return (
-    <>
-      <h1>Log in</h1>
-      {props.user ? (
-        <p>You are signed in as {props.user.username}.</p>
-      ) : (
-        <>
-          <LoginForm values={props.values} errors={props.errors} />
-          <p>
-            New here?{' '}
-            <a href={`/signup${props.values?.next ? `?next=${encodeURIComponent(props.values.next)}` : ''}`}>Sign up</a>
-          </p>
-        </>
-      )}
-    </>
+    <AuthPage
+      {...props}
+      title="Log in"
+      form={<LoginForm values={props.values} errors={props.errors} />}
+      other={{ text: 'New here?', link: 'Sign up', path: '/signup' }}
+    />
   );
 }

@@ -128,6 +128,29 @@ export function ByLabelChart({ labels }: { labels: { label: Label; count: number
   );
 }
 
+/** A chart's numbers as a table, for screen readers (visually hidden beside the chart). */
+function NumbersTable({ caption, column, rows }: { caption: string; column: string; rows: [string, number][] }) {
+  return (
+    <table class="visually-hidden">
+      <caption>{caption}</caption>
+      <thead>
+        <tr>
+          <th scope="col">{column}</th>
+          <th scope="col">Bugs</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(([name, count]) => (
+          <tr>
+            <th scope="row">{name}</th>
+            <td>{count}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 export interface StatsPageProps {
   stats: BugStats;
   perDay: { day: string; count: number }[];
@@ -144,44 +167,20 @@ export function StatsPage({ stats, perDay, byLabel }: StatsPageProps) {
       <figure>
         <PerDayChart days={perDay} />
         <figcaption class="visually-hidden">Bugs reported per day, as a table:</figcaption>
-        <table class="visually-hidden">
-          <caption>Bugs reported per day, last {perDay.length} days</caption>
-          <thead>
-            <tr>
-              <th scope="col">Day</th>
-              <th scope="col">Bugs</th>
-            </tr>
-          </thead>
-          <tbody>
-            {perDay.map((d) => (
-              <tr>
-                <th scope="row">{d.day}</th>
-                <td>{d.count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <NumbersTable
+          caption={`Bugs reported per day, last ${perDay.length} days`}
+          column="Day"
+          rows={perDay.map((d) => [d.day, d.count])}
+        />
       </figure>
       <h2 id="by-label-heading">Bugs by label</h2>
       <figure>
         <ByLabelChart labels={byLabel} />
-        <table class="visually-hidden">
-          <caption>Bugs by label</caption>
-          <thead>
-            <tr>
-              <th scope="col">Label</th>
-              <th scope="col">Bugs</th>
-            </tr>
-          </thead>
-          <tbody>
-            {byLabel.map((l) => (
-              <tr>
-                <th scope="row">{LABEL_NAMES[l.label]}</th>
-                <td>{l.count}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <NumbersTable
+          caption="Bugs by label"
+          column="Label"
+          rows={byLabel.map((l) => [LABEL_NAMES[l.label], l.count])}
+        />
       </figure>
     </>
   );
