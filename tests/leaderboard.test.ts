@@ -114,7 +114,7 @@ describe('leaderboard', () => {
     const table = await (await call(`/api/leaderboard?month=${old}&limit=2`, { hx: true })).text();
     expect(table.startsWith('<table class="leaderboard"')).toBe(true);
     expect(table).toContain('More reporters');
-    const href = /hx-get="([^"]+)"/.exec(table)![1]!.replaceAll('&amp;', '&');
+    const href = /data-hx-get="([^"]+)"/.exec(table)![1]!.replaceAll('&amp;', '&');
     expect(href).toMatch(/^http:\/\/example\.com\/api\/leaderboard\?/);
     const rows = await (await call(new URL(href).pathname + new URL(href).search, { hx: true })).text();
     expect(rows.startsWith('<tr>')).toBe(true);

@@ -17,9 +17,9 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
       class="auth-form"
       method="post"
       action="/api/auth/signup"
-      hx-post="/api/auth/signup"
-      hx-target="this"
-      hx-swap="outerHTML"
+      data-hx-post="/api/auth/signup"
+      data-hx-target="this"
+      data-hx-swap="outerHTML"
       novalidate
     >
       <ErrorSummary errors={errors} />
@@ -126,9 +126,9 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
       class="auth-form"
       method="post"
       action="/api/auth/login"
-      hx-post="/api/auth/login"
-      hx-target="this"
-      hx-swap="outerHTML"
+      data-hx-post="/api/auth/login"
+      data-hx-target="this"
+      data-hx-swap="outerHTML"
       novalidate
     >
       <ErrorSummary errors={errors} />

@@ -27,9 +27,9 @@ export function BugRows({ rows, nextHref, nextFragmentHref, emptyText }: BugList
         <li class="more">
           <a
             href={nextHref}
-            hx-get={nextFragmentHref ?? nextHref}
-            hx-target="closest li"
-            hx-swap="outerHTML"
+            data-hx-get={nextFragmentHref ?? nextHref}
+            data-hx-target="closest li"
+            data-hx-swap="outerHTML"
             rel="next"
           >
             Older bugs
@@ -82,10 +82,10 @@ export function BugsPage(props: { filters: BugFilters } & BugListProps) {
         method="get"
         action="/bugs"
         aria-label="Filter bugs"
-        hx-get="/bugs"
-        hx-target="#bug-list"
-        hx-swap="innerHTML"
-        hx-push-url="true"
+        data-hx-get="/bugs"
+        data-hx-target="#bug-list"
+        data-hx-swap="innerHTML"
+        data-hx-push-url="true"
       >
         <label>
           Search titles
@@ -150,9 +150,9 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
       id={`upvote-${bug.id}`}
       method="post"
       action={`/api/bugs/${bug.id}/upvote`}
-      hx-post={`/api/bugs/${bug.id}/upvote`}
-      hx-target="this"
-      hx-swap="outerHTML"
+      data-hx-post={`/api/bugs/${bug.id}/upvote`}
+      data-hx-target="this"
+      data-hx-swap="outerHTML"
     >
       <button
         type="submit"
@@ -201,9 +201,9 @@ export function CommentsSection(props: {
         <form
           method="post"
           action={`/api/bugs/${bugId}/comments`}
-          hx-post={`/api/bugs/${bugId}/comments`}
-          hx-target="#comments"
-          hx-swap="outerHTML"
+          data-hx-post={`/api/bugs/${bugId}/comments`}
+          data-hx-target="#comments"
+          data-hx-swap="outerHTML"
           novalidate
         >
           <label for="comment-body">Add a comment</label>
@@ -353,9 +353,9 @@ export function ReportForm({
       class="report-form"
       method="post"
       action="/api/bugs"
-      hx-post="/api/bugs"
-      hx-target="this"
-      hx-swap="outerHTML"
+      data-hx-post="/api/bugs"
+      data-hx-target="this"
+      data-hx-swap="outerHTML"
       novalidate
     >
       <ErrorSummary errors={errors} />
@@ -372,10 +372,10 @@ export function ReportForm({
         maxlength={2048}
         value={values.url ?? ''}
         placeholder="https://example.com/page"
-        hx-get="/api/bugs/similar"
-        hx-trigger="input changed delay:400ms, change"
-        hx-target="#similar"
-        hx-swap="innerHTML"
+        data-hx-get="/api/bugs/similar"
+        data-hx-trigger="input changed delay:400ms, change"
+        data-hx-target="#similar"
+        data-hx-swap="innerHTML"
         {...fieldAria('url', errors, 'url-hint')}
       />
       <FieldError name="url" errors={errors} />

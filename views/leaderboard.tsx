@@ -45,9 +45,9 @@ export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab }: L
           <td colspan={4}>
             <a
               href={nextHref}
-              hx-get={nextFragmentHref ?? nextHref}
-              hx-target="closest tr"
-              hx-swap="outerHTML"
+              data-hx-get={nextFragmentHref ?? nextHref}
+              data-hx-target="closest tr"
+              data-hx-swap="outerHTML"
               rel="next"
               {...target}
             >
