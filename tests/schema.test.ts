@@ -17,6 +17,8 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     role: 'TEXT',
     session_version: 'INTEGER',
     created_at: 'TEXT',
+    session_key: 'TEXT',
+    username_skeleton: 'TEXT',
   },
   domains: { id: 'INTEGER', hostname: 'TEXT', has_public_bugs: 'INTEGER', created_at: 'TEXT' },
   bugs: {
@@ -48,12 +50,20 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     created_at: 'TEXT',
   },
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
-  login_failures: { id: 'INTEGER', kind: 'TEXT', subject: 'TEXT', created_at: 'TEXT' },
+  login_attempts: { id: 'INTEGER', account: 'TEXT', ip: 'TEXT', created_at: 'TEXT' },
   bug_counts: { day: 'TEXT', label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
-const nullable = new Set(['bugs.user_id', 'bugs.closed_at', 'bugs.closed_by', 'points.bug_id', 'points.domain_id']);
+const nullable = new Set([
+  'users.session_key',
+  'users.username_skeleton',
+  'bugs.user_id',
+  'bugs.closed_at',
+  'bugs.closed_by',
+  'points.bug_id',
+  'points.domain_id',
+]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {
   for (const [table, columns] of Object.entries(expected)) {

@@ -6,6 +6,11 @@ export interface Env {
   DB: D1Database;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
+  /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
+  LOGIN_LIMIT_ACCOUNT_IP?: string;
+  LOGIN_LIMIT_ACCOUNT?: string;
+  LOGIN_LIMIT_IP?: string;
+  LOGIN_WINDOW_SECONDS?: string;
 }
 
 export type AppEnv = {

@@ -12,7 +12,7 @@ export interface Database {
   comments: CommentsTable;
   points: PointsTable;
   user_scores: UserScoresTable;
-  login_failures: LoginFailuresTable;
+  login_attempts: LoginAttemptsTable;
   bug_counts: BugCountsTable;
   bugs_fts: BugsFtsTable;
 }
@@ -50,6 +50,10 @@ export interface UsersTable {
   role: ColumnType<Role, Role | undefined, Role>;
   session_version: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
+  /** Random, carried in the session token; null only for rows inserted by hand (never signed in). */
+  session_key: string | null;
+  /** Confusable skeleton of the username (worker/lib/username.ts), unique; null for old look-alikes. */
+  username_skeleton: string | null;
 }
 
 export interface DomainsTable {
@@ -109,10 +113,12 @@ export interface UserScoresTable {
   bugs: ColumnType<number, number | undefined, number>;
 }
 
-export interface LoginFailuresTable {
+/** One login attempt (reserved before hashing; deleted when the password was right). */
+export interface LoginAttemptsTable {
   id: Generated<number>;
-  kind: 'account' | 'ip';
-  subject: string;
+  /** 'u:<users.id>', or 'n:<typed name, lower case>' when no account matches. */
+  account: string;
+  ip: string;
   created_at: Timestamp;
 }
 

@@ -3,7 +3,7 @@ import { type Context, Hono } from 'hono';
 import { z } from 'zod';
 import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
-import { clearFailures, recordFailure, retryAfterSeconds, type Subject } from '../db/throttle';
+import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
 import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
 import { fail } from '../lib/errors';
 import { representation, safeNextPath } from '../lib/negotiate';
@@ -170,25 +170,23 @@ auth.post(
   async (c) => {
     const form = c.req.valid('form');
     const db = c.var.db;
-    const subjects: Subject[] = [
-      { kind: 'account', subject: form.username.toLowerCase() },
-      { kind: 'ip', subject: c.req.header('CF-Connecting-IP') ?? 'unknown' },
-    ];
-    const wait = await retryAfterSeconds(db, subjects);
-    if (wait > 0)
-      fail(429, `Too many failed logins. Try again in ${Math.ceil(wait / 60)} minutes.`, {
-        'Retry-After': String(wait),
+    const user = await findUserByLogin(db, form.username);
+    // Counted on the account (not on what was typed) and the IP, reserved before any hashing.
+    const attempt = attemptFor(user?.id, form.username, c.req.header('CF-Connecting-IP') ?? 'unknown');
+    const reserved = await reserveAttempt(db, c.env.DB, attempt, loginLimits(c.env));
+    if (!reserved.ok)
+      fail(429, `Too many failed logins. Try again in ${Math.ceil(reserved.retryAfter / 60)} minutes.`, {
+        'Retry-After': String(reserved.retryAfter),
       });
 
-    const user = await findUserByLogin(db, form.username);
     // Always one full hash, user or not: the answer takes as long either way.
     const ok = await verifyPassword(form.password, user?.password_hash);
     if (!ok || !user) {
-      await recordFailure(db, c.env.DB, subjects);
+      // The reserved attempt stays: it is now one of the window's failures.
       const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
       return formAgain(c, 'login', 401, values, { form: WRONG }, () => ({ error: WRONG }));
     }
-    await clearFailures(db, subjects[0]!);
+    await clearAttempts(db, attempt);
     return signedIn(c, user, form.next, 200);
   },
 );

@@ -1,0 +1,36 @@
+-- Sessions bound to their account, look-alike usernames, and a login throttle that holds under
+-- concurrency (issue 7 items 5-7, 10, 12). Adds columns and tables only: `users` is referenced by
+-- every other table, and rebuilding it in D1 would cascade through their foreign keys.
+
+-- A random per-user key carried in the session token: an account created later (SQLite reuses
+-- the ids of deleted rows) never matches a cookie issued to the one before it.
+ALTER TABLE users ADD COLUMN session_key TEXT;
+UPDATE users SET session_key = lower(hex(randomblob(16)));
+
+-- The username's confusable skeleton (worker/lib/username.ts; this SQL must compute the same):
+-- TR39 confusables among the characters usernames may use (0 → O, 1 → l, I → l, m → rn), plus
+-- vv → w's prototype and - → _, then lower case. Unique, so the check is atomic with the insert.
+ALTER TABLE users ADD COLUMN username_skeleton TEXT;
+UPDATE users SET username_skeleton =
+  replace(replace(lower(replace(replace(replace(replace(username, '0', 'O'), '1', 'l'), 'I', 'l'), '-', '_')),
+    'm', 'rn'), 'w', 'vv');
+-- Look-alikes that already exist keep their names; only the oldest holds the skeleton, so no
+-- new one can join them.
+UPDATE users SET username_skeleton = NULL
+  WHERE id NOT IN (SELECT min(id) FROM users GROUP BY username_skeleton);
+CREATE UNIQUE INDEX users_username_skeleton ON users (username_skeleton);
+
+-- Login attempts for the throttle (worker/db/throttle.ts). A row is reserved before the password
+-- is hashed and deleted again when it was right, so the rows in the window are the failures
+-- plus the attempts in flight. `account` is 'u:<users.id>', or 'n:<typed name>' for no account.
+CREATE TABLE login_attempts (
+  id INTEGER PRIMARY KEY,
+  account TEXT NOT NULL,
+  ip TEXT NOT NULL,
+  created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+);
+CREATE INDEX login_attempts_account ON login_attempts (account, ip, created_at);
+CREATE INDEX login_attempts_ip ON login_attempts (ip, created_at);
+
+-- Replaced by login_attempts (it counted per typed name and per IP, in two steps).
+DROP TABLE login_failures;
