@@ -109,9 +109,10 @@ describe('auth security: forged and stale session tokens', () => {
 
 describe('auth security: cookies, throttling, enumeration, redirects', () => {
   it('the session cookie has exactly the flags DESIGN.md asks for', async () => {
-    const res = await call('/api/auth/signup', {
+    await call('/api/auth/signup', {
       form: { username: 'cookie_flags', email: 'cf@example.test', password: PASSWORD, password_confirmation: PASSWORD },
     });
+    const res = await call('/api/auth/login', { form: { username: 'cookie_flags', password: PASSWORD } });
     const set = res.headers.getSetCookie();
     expect(set).toHaveLength(1);
     const [nameValue, ...attrs] = set[0]!.split(';').map((s) => s.trim());

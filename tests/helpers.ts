@@ -75,7 +75,7 @@ export function sessionCookie(res: Response): string {
   return set.split(';')[0]!;
 }
 
-/** Signs up through the real route and returns the user's session cookie and id. */
+/** Signs up and logs in through the real routes (sign-up starts no session); returns the cookie and id. */
 export async function signUp(prefix = 'user'): Promise<{ cookie: string; id: number; username: string }> {
   const username = `${prefix}_${Math.random().toString(36).slice(2, 10)}`.slice(0, 30);
   const res = await call('/api/auth/signup', {
@@ -83,7 +83,10 @@ export async function signUp(prefix = 'user'): Promise<{ cookie: string; id: num
   });
   if (res.status !== 303) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const row = await env.DB.prepare('SELECT id FROM users WHERE username = ?').bind(username).first<{ id: number }>();
-  return { cookie: sessionCookie(res), id: row!.id, username };
+  if (!row) throw new Error(`signup of ${username} created no account`);
+  const login = await call('/api/auth/login', { form: { username, password: PASSWORD } });
+  if (login.status !== 303) throw new Error(`login after signup failed: ${login.status} ${await login.text()}`);
+  return { cookie: sessionCookie(login), id: row.id, username };
 }
 
 export async function makeAdmin(id: number): Promise<void> {

@@ -83,7 +83,7 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
   );
 }
 
-type AuthPageProps = { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null };
+type AuthPageProps = { values?: AuthValues; errors?: AuthErrors; user?: SessionUser | null; notice?: JSX.Element };
 
 /** Shared frame of the sign-up and log-in pages: the form, or a note when already signed in. */
 function AuthPage(
@@ -97,6 +97,7 @@ function AuthPage(
         <p>You are signed in as {props.user.username}.</p>
       ) : (
         <>
+          {props.notice}
           {props.form}
           <p>
             {props.other.text}{' '}
@@ -161,10 +162,22 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
   );
 }
 
-export function LoginPage(props: AuthPageProps) {
+/**
+ * `signedUp`: arriving from sign-up. The notice is the same whether the account was created or
+ * the address was already registered, so it cannot tell anyone which addresses have accounts.
+ */
+export function LoginPage(props: AuthPageProps & { signedUp?: boolean }) {
   return (
     <AuthPage
       {...props}
+      notice={
+        props.signedUp ? (
+          <p class="notice" role="status">
+            If that username and address were free, your account is ready: log in below. If the address was already
+            registered, log in with that account.
+          </p>
+        ) : undefined
+      }
       title="Log in"
       form={<LoginForm values={props.values} errors={props.errors} />}
       other={{ text: 'New here?', link: 'Sign up', path: '/signup' }}

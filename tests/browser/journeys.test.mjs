@@ -118,6 +118,12 @@ describe('Journey C: accounts with JavaScript disabled', () => {
     await page.fill('#password', password);
     await page.fill('#password_confirmation', password);
     await page.getByRole('button', { name: 'Sign up' }).click();
+    // Sign-up starts no session (DESIGN.md): it sends everyone to log in.
+    await page.waitForURL('**/login?signed_up=1');
+    visited.add('/login?signed_up=1');
+    await page.fill('#username', username);
+    await page.fill('#password', password);
+    await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${server.base}/`);
     // The static shell cannot know the user without JS; a Worker page does.
     await page.goto(`${server.base}/bugs`);
@@ -168,6 +174,10 @@ describe('Journey D: accounts with JavaScript enabled', () => {
     await page.fill('#password', 'another long password');
     await page.fill('#password_confirmation', 'another long password');
     await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForURL('**/login?signed_up=1');
+    await page.fill('#username', username);
+    await page.fill('#password', 'another long password');
+    await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL(`${server.base}/`);
     await page.locator('#user-slot', { hasText: username }).waitFor();
     assert.match(await page.locator('#user-slot').textContent(), /0 pts/);

@@ -36,24 +36,27 @@ export async function findSessionUser(db: DB, id: number, version: number): Prom
   return row;
 }
 
-export async function usernameOrEmailTaken(db: DB, username: string, email: string) {
-  const rows = await db
-    .selectFrom('users')
-    .select(['username', 'email'])
-    .where((eb) => eb.or([eb('username', '=', username), eb('email', '=', email)]))
-    .execute();
-  return {
-    username: rows.some((r) => r.username.toLowerCase() === username.toLowerCase()),
-    email: rows.some((r) => r.email.toLowerCase() === email.toLowerCase()),
-  };
+/** True when the username is taken, ignoring case (the column is COLLATE NOCASE). */
+export async function usernameExists(db: DB, username: string): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
+  return row !== undefined;
 }
 
-export async function insertUser(db: DB, u: { username: string; email: string; passwordHash: string }) {
-  return db
+/**
+ * Creates the account unless its username or email is taken (one statement, so two sign-ups
+ * racing for either cannot both win). Returns the new id, or undefined when nothing was created.
+ */
+export async function insertUserIfNew(
+  db: DB,
+  u: { username: string; email: string; passwordHash: string },
+): Promise<number | undefined> {
+  const row = await db
     .insertInto('users')
     .values({ username: u.username, email: u.email, password_hash: u.passwordHash })
-    .returning(['id', 'session_version'])
-    .executeTakeFirstOrThrow();
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row?.id;
 }
 
 /** Ends every session of a user at once: cookies carry the old version and stop matching. */

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
-import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
+import { bumpSessionVersion, findUserByLogin, insertUserIfNew, usernameExists } from '../db/users';
 import { fail } from '../lib/errors';
 import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
@@ -127,33 +127,43 @@ auth.post(
     const form = c.req.valid('form');
     const db = c.var.db;
     const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
-    const conflict = async () => {
-      const taken = await usernameOrEmailTaken(db, form.username, form.email);
-      const errors: AuthErrors = {};
-      if (taken.username) errors.username = 'That username is taken.';
-      if (taken.email) errors.email = 'An account with that email already exists.';
-      return errors;
-    };
-    let errors = await conflict();
-    if (Object.keys(errors).length === 0) {
-      try {
-        const passwordHash = await hashPassword(form.password);
-        const user = await insertUser(db, { username: form.username, email: form.email, passwordHash });
-        return signedIn(c, { ...user, username: form.username }, form.next, 201);
-      } catch (err) {
-        if (!String(err).includes('UNIQUE')) throw err;
-        errors = await conflict(); // lost a race with another sign-up of the same name
-      }
-    }
-    return formAgain(c, 'signup', 422, values, errors);
+    const usernameTaken = () => formAgain(c, 'signup', 422, values, { username: 'That username is taken.' });
+    // Usernames are public (profiles, leaderboard), so saying one is taken reveals nothing.
+    if (await usernameExists(db, form.username)) return usernameTaken();
+    // Hashed before we know whether the address is free: both answers cost the same.
+    const passwordHash = await hashPassword(form.password);
+    const created = await insertUserIfNew(db, { username: form.username, email: form.email, passwordHash });
+    // Not created: the address is registered (answered as if created), or a sign-up of the same
+    // username won a race just now.
+    if (!created && (await usernameExists(db, form.username))) return usernameTaken();
+    return checkLogin(c, form.next);
   },
 );
 
+/**
+ * The one answer to every sign-up that passed validation, whether an account was created or the
+ * address was already registered (DESIGN.md "Sign-up starts no session"): go and log in.
+ */
+function checkLogin(c: Context<AppEnv>, next: string | undefined) {
+  const safe = safeNextPath(next);
+  const to = `/login?signed_up=1${safe ? `&next=${encodeURIComponent(safe)}` : ''}`;
+  switch (representation(c)) {
+    case 'page':
+      return c.redirect(to, 303);
+    case 'fragment':
+      c.header('HX-Redirect', to);
+      return c.body(null, 204);
+    default:
+      return c.json({ status: 'check_login', next: to }, 202);
+  }
+}
+
 auth.get('/login', (c) => {
   const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
+  const signedUp = c.req.query('signed_up') === '1';
   return respond(c, {
     title: 'Log in',
-    page: () => <LoginPage values={values} user={c.var.user} />,
+    page: () => <LoginPage values={values} user={c.var.user} signedUp={signedUp} />,
     fragment: () => <LoginForm values={values} />,
     json: () => ({ fields: ['username', 'password', 'next'] }),
   });
