@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../worker/app';
-import { SESSION_AUDIENCE, SESSION_ISSUER } from '../worker/lib/session';
+import { SESSION_AUDIENCE, SESSION_ISSUER, SESSION_SECONDS } from '../worker/lib/session';
 import { call, count, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
 
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
@@ -11,13 +11,28 @@ const cookieOf = (token: string) => `__Host-blt_session=${token}`;
 
 async function token(
   userId: number,
-  opts: { alg?: string; iss?: string; aud?: string; exp?: number | null; ver?: number; secret?: Uint8Array } = {},
+  opts: {
+    alg?: string;
+    iss?: string;
+    aud?: string;
+    exp?: number | null;
+    iat?: number;
+    ver?: number;
+    sub?: string;
+    sk?: string | null;
+    secret?: Uint8Array;
+  } = {},
 ) {
   const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({ ver: opts.ver ?? 1 })
+  // The account's real session key unless a test says otherwise (null: leave the claim out).
+  const row = await env.DB.prepare('SELECT session_key FROM users WHERE id = ?')
+    .bind(userId)
+    .first<{ session_key: string | null }>();
+  const sk = opts.sk === undefined ? row?.session_key : opts.sk;
+  const jwt = new SignJWT({ ver: opts.ver ?? 1, ...(sk ? { sk } : {}) })
     .setProtectedHeader({ alg: opts.alg ?? 'HS256' })
-    .setSubject(String(userId))
-    .setIssuedAt(now)
+    .setSubject(opts.sub ?? String(userId))
+    .setIssuedAt(opts.iat ?? now)
     .setIssuer(opts.iss ?? SESSION_ISSUER)
     .setAudience(opts.aud ?? SESSION_AUDIENCE);
   if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? now + 3600);
@@ -98,6 +113,48 @@ describe('auth security: forged and stale session tokens', () => {
   it('signed with another key', async () => {
     const u = await signUp('otherkey');
     await expectSignedOut(cookieOf(await token(u.id, { secret: new TextEncoder().encode('x'.repeat(48)) })));
+  });
+
+  it('a cookie does not outlive its account, even when SQLite gives the id to a new one (issue 7 item 10)', async () => {
+    const gone = await signUp('gone');
+    await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(gone.id).run();
+    const heir = await signUp('heir');
+    expect(heir.id).toBe(gone.id); // the id was reused, as SQLite does without AUTOINCREMENT
+    await expectSignedOut(gone.cookie);
+    expect((await call('/api/auth/me', { json: true, cookie: heir.cookie })).status).toBe(200);
+  });
+
+  it("a token without the session key, or with another account's, is refused", async () => {
+    const u = await signUp('nokey');
+    const other = await signUp('otherkey');
+    const otherKey = await env.DB.prepare('SELECT session_key FROM users WHERE id = ?')
+      .bind(other.id)
+      .first<string>('session_key');
+    await expectSignedOut(cookieOf(await token(u.id, { sk: null })));
+    await expectSignedOut(cookieOf(await token(u.id, { sk: otherKey! })));
+  });
+
+  it.each(['0x4', '4e0', ' 4', '04', '+4', '4.0', '4 '])(
+    'a non-canonical sub %j is refused (issue 7 item 11)',
+    async (sub) => {
+      const u = await signUp('canon');
+      await expectSignedOut(cookieOf(await token(u.id, { sub: sub.replace('4', String(u.id)) })));
+    },
+  );
+
+  it('iat in the future is refused (beyond 5 s of clock tolerance)', async () => {
+    const u = await signUp('future');
+    const now = Math.floor(Date.now() / 1000);
+    await expectSignedOut(cookieOf(await token(u.id, { iat: now + 3600, exp: now + 7200 })));
+    await expectSignedOut(cookieOf(await token(u.id, { iat: now + 60 })));
+  });
+
+  it('exp more than a session length after iat, or an iat older than a session, is refused', async () => {
+    const u = await signUp('century');
+    const now = Math.floor(Date.now() / 1000);
+    await expectSignedOut(cookieOf(await token(u.id, { exp: now + 100 * 365 * 24 * 3600 })));
+    await expectSignedOut(cookieOf(await token(u.id, { exp: now + SESSION_SECONDS + 60 })));
+    await expectSignedOut(cookieOf(await token(u.id, { iat: now - SESSION_SECONDS - 60, exp: now + 60 })));
   });
 
   it('a cookie from before logout', async () => {

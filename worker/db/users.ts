@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SessionUser } from '../../views/layout';
+import { newSessionKey } from '../lib/session';
 import type { DB } from './index';
 import type { Role } from './schema';
 
@@ -10,6 +11,7 @@ export interface UserRow {
   password_hash: string;
   role: Role;
   session_version: number;
+  session_key: string | null;
 }
 
 /** Finds a user by username or email, ignoring case (both columns are COLLATE NOCASE). */
@@ -17,21 +19,28 @@ export async function findUserByLogin(db: DB, login: string): Promise<UserRow | 
   const column = login.includes('@') ? 'email' : 'username';
   return db
     .selectFrom('users')
-    .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version'])
+    .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version', 'session_key'])
     .where(column, '=', login)
     .executeTakeFirst();
 }
 
-/** The signed-in user as the header shows them, if `version` still matches (not logged out). */
-export async function findSessionUser(db: DB, id: number, version: number): Promise<SessionUser | undefined> {
+/**
+ * The signed-in user as the header shows them, if `version` still matches (not logged out) and
+ * `sessionKey` is this account's (not an earlier account that had the same id).
+ */
+export async function findSessionUser(
+  db: DB,
+  s: { userId: number; version: number; sessionKey: string },
+): Promise<SessionUser | undefined> {
   const row = await db
     .selectFrom('users')
     .leftJoin('user_scores', (j) =>
       j.onRef('user_scores.user_id', '=', 'users.id').on('user_scores.period', '=', 'all'),
     )
     .select(['users.id', 'users.username', 'users.role', sql<number>`coalesce(user_scores.score, 0)`.as('points')])
-    .where('users.id', '=', id)
-    .where('users.session_version', '=', version)
+    .where('users.id', '=', s.userId)
+    .where('users.session_version', '=', s.version)
+    .where('users.session_key', '=', s.sessionKey)
     .executeTakeFirst();
   return row;
 }
@@ -52,7 +61,7 @@ export async function insertUserIfNew(
 ): Promise<number | undefined> {
   const row = await db
     .insertInto('users')
-    .values({ username: u.username, email: u.email, password_hash: u.passwordHash })
+    .values({ username: u.username, email: u.email, password_hash: u.passwordHash, session_key: newSessionKey() })
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();
@@ -66,4 +75,16 @@ export async function bumpSessionVersion(db: DB, id: number): Promise<void> {
     .set((eb) => ({ session_version: eb('session_version', '+', 1) }))
     .where('id', '=', id)
     .execute();
+}
+
+/** The account's session key, creating one for a row inserted without it (by hand, by a script). */
+export async function ensureSessionKey(db: DB, user: { id: number; session_key: string | null }): Promise<string> {
+  if (user.session_key) return user.session_key;
+  const row = await db
+    .updateTable('users')
+    .set((eb) => ({ session_key: eb.fn.coalesce('session_key', eb.val(newSessionKey())) }))
+    .where('id', '=', user.id)
+    .returning('session_key')
+    .executeTakeFirstOrThrow();
+  return row.session_key ?? '';
 }

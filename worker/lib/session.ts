@@ -29,10 +29,23 @@ export function sessionKey(secret: string | undefined): Uint8Array {
 export interface SessionClaims {
   userId: number;
   version: number;
+  /** users.session_key: binds the token to this account, not to whoever holds its id later. */
+  sessionKey: string;
 }
 
+/** A fresh users.session_key: 128 random bits as hex. */
+export function newSessionKey(): string {
+  return [...crypto.getRandomValues(new Uint8Array(16))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Clock skew allowed between the Worker that signed a token and the one verifying it. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
+/** users.id as written by signSession, and nothing else ("04", "4e0", " 4", "0x4" are not ids). */
+const CANONICAL_ID = /^[1-9][0-9]{0,14}$/;
+const SESSION_KEY_RE = /^[0-9a-f]{32}$/;
+
 export async function signSession(key: Uint8Array, s: SessionClaims): Promise<string> {
-  return new SignJWT({ ver: s.version })
+  return new SignJWT({ ver: s.version, sk: s.sessionKey })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(s.userId))
     .setIssuedAt()
@@ -44,7 +57,9 @@ export async function signSession(key: Uint8Array, s: SessionClaims): Promise<st
 
 /**
  * The claims of a valid token, or null. Only HS256 is accepted (no `none`, no HS512 with the
- * same key), and issuer, audience, expiry and our own claims must all be present and right.
+ * same key), and issuer, audience, expiry and our own claims must all be present and right:
+ * `sub` a canonical id, `iat` not in the future and at most a session old (jose maxTokenAge),
+ * `exp` no later than a session after `iat`, `ver` a positive integer, `sk` a session key.
  */
 export async function verifySession(key: Uint8Array, token: string): Promise<SessionClaims | null> {
   try {
@@ -52,12 +67,16 @@ export async function verifySession(key: Uint8Array, token: string): Promise<Ses
       algorithms: ['HS256'],
       issuer: SESSION_ISSUER,
       audience: SESSION_AUDIENCE,
-      requiredClaims: ['exp', 'iat', 'sub', 'ver'],
+      requiredClaims: ['exp', 'iat', 'sub', 'ver', 'sk'],
+      maxTokenAge: SESSION_SECONDS,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     });
-    const userId = Number(payload.sub);
-    const version = payload.ver;
-    if (!Number.isSafeInteger(userId) || userId <= 0 || typeof version !== 'number') return null;
-    return { userId, version };
+    const { sub, ver, sk, iat, exp } = payload;
+    if (typeof sub !== 'string' || !CANONICAL_ID.test(sub)) return null;
+    if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 1) return null;
+    if (typeof sk !== 'string' || !SESSION_KEY_RE.test(sk)) return null;
+    if (iat === undefined || exp === undefined || exp - iat > SESSION_SECONDS) return null;
+    return { userId: Number(sub), version: ver, sessionKey: sk };
   } catch {
     return null;
   }

@@ -4,8 +4,9 @@ import { readSessionCookie, sessionKey, verifySession } from '../lib/session';
 import type { AppEnv } from '../types';
 
 /**
- * Sets `c.var.user` from the session cookie. A token that fails verification, or whose `ver`
- * no longer matches users.session_version (logged out everywhere), simply means signed out.
+ * Sets `c.var.user` from the session cookie. A token that fails verification, whose `ver`
+ * no longer matches users.session_version (logged out everywhere), or whose `sk` is not the
+ * account's session_key (the account was deleted and its id reused), simply means signed out.
  * Without a strong JWT_SECRET it throws, and onError answers 500 with a log line saying so.
  */
 export function session(opts: { skip?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
@@ -19,7 +20,7 @@ export function session(opts: { skip?: readonly string[] } = {}): MiddlewareHand
     const token = readSessionCookie(c);
     if (token) {
       const claims = await verifySession(key, token);
-      if (claims) c.set('user', (await findSessionUser(c.var.db, claims.userId, claims.version)) ?? null);
+      if (claims) c.set('user', (await findSessionUser(c.var.db, claims)) ?? null);
     }
     await next();
   };

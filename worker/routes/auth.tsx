@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
-import { bumpSessionVersion, findUserByLogin, insertUserIfNew, usernameExists } from '../db/users';
+import { bumpSessionVersion, ensureSessionKey, findUserByLogin, insertUserIfNew, usernameExists } from '../db/users';
 import { fail } from '../lib/errors';
 import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
@@ -67,11 +67,15 @@ export const loginSchema = z.object({
 /** Signs the user in and sends them on: 303 (no JS), HX-Redirect (htmx), or JSON. */
 async function signedIn(
   c: Context<AppEnv>,
-  user: { id: number; username: string; session_version: number },
+  user: { id: number; username: string; session_version: number; session_key: string | null },
   next: string | undefined,
   status: 200 | 201,
 ) {
-  const token = await signSession(sessionKey(c.env.JWT_SECRET), { userId: user.id, version: user.session_version });
+  const token = await signSession(sessionKey(c.env.JWT_SECRET), {
+    userId: user.id,
+    version: user.session_version,
+    sessionKey: await ensureSessionKey(c.var.db, user),
+  });
   writeSessionCookie(c, token);
   const to = safeNextPath(next) ?? '/';
   switch (representation(c)) {
