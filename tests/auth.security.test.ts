@@ -250,6 +250,19 @@ describe('auth security: cookies, throttling, enumeration, redirects', () => {
     },
   );
 
+  it('a non-ASCII next is percent-encoded in HX-Redirect and Location (issue 7 item 15)', async () => {
+    const u = await signUp('utf8next');
+    const form = { username: u.username, password: PASSWORD, next: '/日本?q=ü #x' };
+    const hx = await call('/api/auth/login', { hx: true, form });
+    expect(hx.status).toBe(204);
+    expect(hx.headers.get('HX-Redirect')).toBe('/%E6%97%A5%E6%9C%AC?q=%C3%BC%20#x');
+    const page = await call('/api/auth/login', { form });
+    expect(page.headers.get('Location')).toBe('/%E6%97%A5%E6%9C%AC?q=%C3%BC%20#x');
+    // Already-encoded paths are left as they are.
+    const done = await call('/api/auth/login', { hx: true, form: { ...form, next: '/%E6%97%A5' } });
+    expect(done.headers.get('HX-Redirect')).toBe('/%E6%97%A5');
+  });
+
   it('without a strong JWT_SECRET the Worker answers 500 rather than use a weak key', async () => {
     const app = createApp();
     for (const secret of [undefined, 'short']) {

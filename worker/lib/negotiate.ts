@@ -41,3 +41,13 @@ export function safeNextPath(next: string | undefined | null): string | null {
   for (const ch of next) if (ch.charCodeAt(0) < 0x20 || ch.charCodeAt(0) === 0x7f) return null;
   return next;
 }
+
+/**
+ * A path safe to put in a header (Location, HX-Redirect): every byte outside printable ASCII is
+ * percent-encoded as UTF-8, so `/日本` leaves as `/%E6%97%A5%E6%9C%AC`. Existing escapes stay.
+ */
+export function headerSafePath(path: string): string {
+  const bytes = (ch: string) =>
+    [...new TextEncoder().encode(ch)].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+  return path.replace(/[^\x21-\x7e]/gu, bytes);
+}

@@ -6,7 +6,7 @@ import { UserSlot } from '../../views/layout';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
 import { bumpSessionVersion, ensureSessionKey, findUserByLogin, insertUserIfNew, usernameExists } from '../db/users';
 import { fail } from '../lib/errors';
-import { representation, safeNextPath } from '../lib/negotiate';
+import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
@@ -77,7 +77,7 @@ async function signedIn(
     sessionKey: await ensureSessionKey(c.var.db, user),
   });
   writeSessionCookie(c, token);
-  const to = safeNextPath(next) ?? '/';
+  const to = headerSafePath(safeNextPath(next) ?? '/');
   switch (representation(c)) {
     case 'page':
       return c.redirect(to, 303);
