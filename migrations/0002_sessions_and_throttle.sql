@@ -7,13 +7,13 @@
 ALTER TABLE users ADD COLUMN session_key TEXT;
 UPDATE users SET session_key = lower(hex(randomblob(16)));
 
--- The username's confusable skeleton (worker/lib/username.ts; this SQL must compute the same):
--- TR39 confusables among the characters usernames may use (0 → O, 1 → l, I → l, m → rn), plus
--- vv → w's prototype and - → _, then lower case. Unique, so the check is atomic with the insert.
+-- The username's confusable skeleton (worker/lib/credentials.ts; this SQL must compute the same,
+-- tests/credentials.security.test.ts checks it): lower case, then the TR39 confusables among the
+-- characters usernames may use, folded to lower case as names are case-insensitive (0 → o,
+-- 1 → l, I/i → l, m → rn), plus w → vv and - → _. Unique, so the check is atomic with the insert.
 ALTER TABLE users ADD COLUMN username_skeleton TEXT;
-UPDATE users SET username_skeleton =
-  replace(replace(lower(replace(replace(replace(replace(username, '0', 'O'), '1', 'l'), 'I', 'l'), '-', '_')),
-    'm', 'rn'), 'w', 'vv');
+UPDATE users SET username_skeleton = replace(replace(replace(replace(replace(replace(lower(username),
+  '0', 'o'), '1', 'l'), 'i', 'l'), 'm', 'rn'), 'w', 'vv'), '-', '_');
 -- Look-alikes that already exist keep their names; only the oldest holds the skeleton, so no
 -- new one can join them.
 UPDATE users SET username_skeleton = NULL

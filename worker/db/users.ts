@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { SessionUser } from '../../views/layout';
+import { usernameSkeleton } from '../lib/credentials';
 import { newSessionKey } from '../lib/session';
 import type { DB } from './index';
 import type { Role } from './schema';
@@ -45,15 +46,23 @@ export async function findSessionUser(
   return row;
 }
 
-/** True when the username is taken, ignoring case (the column is COLLATE NOCASE). */
-export async function usernameExists(db: DB, username: string): Promise<boolean> {
-  const row = await db.selectFrom('users').select('id').where('username', '=', username).executeTakeFirst();
-  return row !== undefined;
+/**
+ * Why a username cannot be had: 'taken' (the same ignoring case) or 'similar' (the same
+ * confusable skeleton as an existing one, e.g. dem0_alice next to demo_alice).
+ */
+export async function usernameUnavailable(db: DB, username: string): Promise<'taken' | 'similar' | undefined> {
+  const rows = await db
+    .selectFrom('users')
+    .select('username')
+    .where((eb) => eb.or([eb('username', '=', username), eb('username_skeleton', '=', usernameSkeleton(username))]))
+    .execute();
+  if (rows.some((r) => r.username.toLowerCase() === username.toLowerCase())) return 'taken';
+  return rows.length > 0 ? 'similar' : undefined;
 }
 
 /**
- * Creates the account unless its username or email is taken (one statement, so two sign-ups
- * racing for either cannot both win). Returns the new id, or undefined when nothing was created.
+ * Creates the account unless its username, a look-alike of it, or its email is taken (one
+ * statement against three unique indexes, so two sign-ups racing for any cannot both win). Returns the new id, or undefined when nothing was created.
  */
 export async function insertUserIfNew(
   db: DB,
@@ -61,7 +70,13 @@ export async function insertUserIfNew(
 ): Promise<number | undefined> {
   const row = await db
     .insertInto('users')
-    .values({ username: u.username, email: u.email, password_hash: u.passwordHash, session_key: newSessionKey() })
+    .values({
+      username: u.username,
+      email: u.email,
+      password_hash: u.passwordHash,
+      session_key: newSessionKey(),
+      username_skeleton: usernameSkeleton(u.username),
+    })
     .onConflict((oc) => oc.doNothing())
     .returning('id')
     .executeTakeFirst();

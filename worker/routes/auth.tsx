@@ -4,7 +4,14 @@ import { z } from 'zod';
 import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
-import { bumpSessionVersion, ensureSessionKey, findUserByLogin, insertUserIfNew, usernameExists } from '../db/users';
+import {
+  bumpSessionVersion,
+  ensureSessionKey,
+  findUserByLogin,
+  insertUserIfNew,
+  usernameUnavailable,
+} from '../db/users';
+import { passwordProblem } from '../lib/credentials';
 import { fail } from '../lib/errors';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
@@ -43,9 +50,8 @@ export const signupSchema = z
     next: z.string().optional(),
   })
   .superRefine((v, ctx) => {
-    if (v.password.toLowerCase() === v.username.toLowerCase()) {
-      ctx.addIssue({ code: 'custom', path: ['password'], message: 'The password must not be your username.' });
-    }
+    const weak = passwordProblem(v.password, v);
+    if (weak) ctx.addIssue({ code: 'custom', path: ['password'], message: weak });
     if (v.password !== v.password_confirmation) {
       ctx.addIssue({ code: 'custom', path: ['password_confirmation'], message: 'The two passwords do not match.' });
     }
@@ -131,18 +137,30 @@ auth.post(
     const form = c.req.valid('form');
     const db = c.var.db;
     const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
-    const usernameTaken = () => formAgain(c, 'signup', 422, values, { username: 'That username is taken.' });
+    const unavailable = async () => {
+      const why = await usernameUnavailable(db, form.username);
+      return why && formAgain(c, 'signup', 422, values, { username: USERNAME_MESSAGES[why] });
+    };
     // Usernames are public (profiles, leaderboard), so saying one is taken reveals nothing.
-    if (await usernameExists(db, form.username)) return usernameTaken();
+    const refused = await unavailable();
+    if (refused) return refused;
     // Hashed before we know whether the address is free: both answers cost the same.
     const passwordHash = await hashPassword(form.password);
     const created = await insertUserIfNew(db, { username: form.username, email: form.email, passwordHash });
     // Not created: the address is registered (answered as if created), or a sign-up of the same
-    // username won a race just now.
-    if (!created && (await usernameExists(db, form.username))) return usernameTaken();
+    // or a look-alike username won a race just now.
+    if (!created) {
+      const lost = await unavailable();
+      if (lost) return lost;
+    }
     return checkLogin(c, form.next);
   },
 );
+
+const USERNAME_MESSAGES = {
+  taken: 'That username is taken.',
+  similar: 'That username is too similar to an existing one.',
+} as const;
 
 /**
  * The one answer to every sign-up that passed validation, whether an account was created or the
