@@ -7,6 +7,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { d1Query, hashPassword, root, sqlString, wrangler } from './lib.mjs';
 
+/** users.username_skeleton of a username, in SQL (the same expression as migration 0002). */
+function skeletonSql(username) {
+  return `replace(replace(replace(replace(replace(replace(lower(${username}), '0', 'o'), '1', 'l'), 'i', 'l'), 'm', 'rn'), 'w', 'vv'), '-', '_')`;
+}
+
 /** Loads the demo set unless the database already has bugs (or `force`). */
 export function seed({ force = false, persistTo } = {}) {
   const [{ n }] = d1Query('SELECT count(*) AS n FROM bugs', persistTo);
@@ -97,8 +102,10 @@ export function seed({ force = false, persistTo } = {}) {
 
   const sql = [];
   for (const u of users) {
+    // session_key and username_skeleton as the Worker sets them (migration 0002 computes the
+    // skeleton with the same SQL; worker/lib/credentials.ts is the definition).
     sql.push(
-      `INSERT OR IGNORE INTO users (username, email, password_hash) VALUES (${sqlString(u)}, ${sqlString(`${u}@example.test`)}, ${sqlString(password)});`,
+      `INSERT OR IGNORE INTO users (username, email, password_hash, session_key, username_skeleton) VALUES (${sqlString(u)}, ${sqlString(`${u}@example.test`)}, ${sqlString(password)}, lower(hex(randomblob(16))), ${skeletonSql(sqlString(u))});`,
     );
   }
   const now = Date.now();
