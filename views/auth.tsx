@@ -54,7 +54,7 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
       <FieldError name="email" errors={errors} />
       <label for="password">Password</label>
       <p class="hint" id="password-hint">
-        At least 12 characters.
+        At least 12 characters, and not a common password.
       </p>
       <input
         id="password"
