@@ -451,8 +451,8 @@ function PrivateRefused() {
     <div class="error-summary" role="alert">
       <h2>Nothing was published</h2>
       <p>
-        A private report needs you to be logged in, and your session has ended (it expired, or you logged out on another
-        device). Your report was not saved, and everything you typed is still below.
+        A private report needs you to be logged in, and you are not: your session may have expired, or you logged out on
+        another device. Your report was not saved, and everything you typed is still below.
       </p>
       <p>
         <a href="/login?next=/bugs/new" target="_blank" rel="noopener">

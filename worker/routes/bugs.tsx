@@ -103,7 +103,8 @@ function keptValues(raw: unknown) {
 
 /** Why a private report without a session was not filed, for scripts (pages show PrivateRefused). */
 const PRIVATE_REFUSED =
-  'Nothing was published: a private report needs you to be logged in, and your session has ended. ' +
+  'Nothing was published: a private report needs you to be logged in, and you are not ' +
+  '(your session may have expired, or you logged out on another device). ' +
   'Log in at /login?next=/bugs/new and send the report again.';
 
 const bugs = new Hono<AppEnv>();
