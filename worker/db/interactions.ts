@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { type CounterKey, refreshCounters } from './counters';
 import { type DB, prepare } from './index';
-import type { Label } from './schema';
+import type { Database, Label } from './schema';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
@@ -126,7 +126,14 @@ export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<voi
     .where('bug_id', '=', bugId)
     .where('reason', '=', SPAM_REASON)
     .where('created_at', '=', now);
-  const addTo = (rows: ReturnType<typeof reversals.select<never>>) =>
+  /** Adds the selected per-user (and per-period) take-backs to user_scores. */
+  const addTo = (
+    rows: SelectQueryBuilder<
+      Database,
+      'points',
+      { user_id: number; period: string | null; score: number; bugs: number }
+    >,
+  ) =>
     db
       .insertInto('user_scores')
       .columns(['user_id', 'period', 'score', 'bugs'])

@@ -210,7 +210,6 @@ auth.post('/api/auth/logout', async (c) => {
 
 auth.get('/api/auth/me', (c) => {
   const user = c.var.user;
-  c.header('Cache-Control', 'private, no-store');
   const rep = representation(c);
   if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
   return respond(c, {

@@ -197,7 +197,6 @@ for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
   bugs.get(path, async (c) => {
     const bug = await visibleBug(c, c.req.param('id'));
     const { actions, comments } = await bugPage(c.var.db, bug, c.var.user);
-    if (bug.is_hidden) c.header('Cache-Control', 'private, no-store');
     return respond(c, {
       title: bug.title,
       description: `Bug on ${bug.hostname}: ${bug.title}`,

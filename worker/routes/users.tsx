@@ -45,7 +45,6 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
       if (maySeeHidden || h.bug_id === null || (!h.bug_hidden && h.bug_status !== 'spam')) return h;
       return { ...h, reason: h.bug_hidden ? 'Private report' : h.reason, bug_id: null, bug_title: null };
     });
-    if (maySeeHidden) c.header('Cache-Control', 'private, no-store');
     const bugs = {
       rows: page.rows,
       nextHref: nextQs && `${profilePath}${nextQs}`,
