@@ -43,7 +43,9 @@ describe('routes: one URL, several representations', () => {
     for (let i = 0; i < 4; i++) ids.push(await seedBug({ hostname: host, title: `Older link bug ${i}` }));
     const html = await (await call(`/bugs?domain=${host}&limit=3`)).text();
     const next =
-      /<a href="([^"]+)" data-hx-get="([^"]+)" data-hx-target="closest li" data-hx-swap="outerHTML" rel="next">Older bugs/.exec(html);
+      /<a href="([^"]+)" data-hx-get="([^"]+)" data-hx-target="closest li" data-hx-swap="outerHTML" rel="next">Older bugs/.exec(
+        html,
+      );
     expect(next).not.toBeNull();
     const plain = next![1]!.replaceAll('&amp;', '&');
     expect(plain).toMatch(/^\/bugs\?domain=.*&limit=3&before=/);
@@ -173,7 +175,9 @@ describe('routes: reporting a bug', () => {
     expect(ok.headers.get('Location')).toMatch(/^\/bugs\/\d+$/);
     const bad = await call('/api/bugs', { json: true, form: { url: 'ftp://x.example/', title: 'Valid title' } });
     expect(bad.status).toBe(422);
-    expect(await bad.json()).toMatchObject({ fields: { url: expect.any(String) } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'validation_failed', fields: { url: expect.any(String) } },
+    });
   });
 
   it('GET /api/bugs/similar lists open bugs on the typed URL host', async () => {

@@ -5,7 +5,7 @@ import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, Sig
 import { UserSlot } from '../../views/layout';
 import { clearFailures, recordFailure, retryAfterSeconds, type Subject } from '../db/throttle';
 import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
-import { fail } from '../lib/errors';
+import { apiError, fail, jsonError } from '../lib/errors';
 import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
@@ -93,7 +93,7 @@ function formAgain(
   status: 401 | 422,
   values: AuthValues,
   errors: AuthErrors,
-  json: () => unknown = () => ({ error: 'validation', fields: errors }),
+  json: () => unknown = () => apiError('validation_failed', undefined, errors),
 ) {
   const [Page, Form] = kind === 'signup' ? [SignupPage, SignupForm] : [LoginPage, LoginForm];
   return respond(c, {
@@ -186,7 +186,7 @@ auth.post(
     if (!ok || !user) {
       await recordFailure(db, c.env.DB, subjects);
       const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
-      return formAgain(c, 'login', 401, values, { form: WRONG }, () => ({ error: WRONG }));
+      return formAgain(c, 'login', 401, values, { form: WRONG }, () => apiError('unauthorized', WRONG));
     }
     await clearFailures(db, subjects[0]!);
     return signedIn(c, user, form.next, 200);
@@ -204,15 +204,14 @@ auth.post('/api/auth/logout', async (c) => {
       c.header('HX-Redirect', '/');
       return c.body(null, 204);
     default:
-      return c.json({ signedOut: true });
+      return c.json({ signed_out: true });
   }
 });
 
 auth.get('/api/auth/me', (c) => {
   const user = c.var.user;
-  c.header('Cache-Control', 'private, no-store');
   const rep = representation(c);
-  if (rep === 'json' && !user) return c.json({ error: 'Not signed in' }, 401);
+  if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
   return respond(c, {
     title: 'Your account',
     page: () =>
