@@ -58,16 +58,21 @@ SELECT n,
 FROM seq;
 
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${LEDGER})
-INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at)
-SELECT 1 + (n * 7919) % ${USERS}, 1 + n % ${BUGS}, NULL, 1 + n % 3, 'Benchmark ledger row',
-  strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 30) || ' seconds')
-FROM seq;
+INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at, period)
+SELECT user_id, bug_id, NULL, score, reason, created_at, substr(created_at, 1, 7) FROM (
+  SELECT 1 + (n * 7919) % ${USERS} AS user_id, 1 + n % ${BUGS} AS bug_id, 1 + n % 3 AS score,
+    'Benchmark ledger row' AS reason,
+    strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 30) || ' seconds') AS created_at
+  FROM seq
+);
 
 INSERT INTO user_scores (user_id, period, score, bugs)
 SELECT user_id, 'all', sum(score), 0 FROM points WHERE true GROUP BY user_id;
 INSERT INTO user_scores (user_id, period, score, bugs)
-SELECT user_id, substr(created_at, 1, 7), sum(score), 0 FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7);
-UPDATE user_scores SET bugs = (SELECT count(*) FROM bugs WHERE bugs.user_id = user_scores.user_id) WHERE period = 'all';
+SELECT user_id, period, sum(score), 0 FROM points WHERE true GROUP BY user_id, period;
+UPDATE user_scores SET bugs = (
+  SELECT count(*) FROM bugs WHERE bugs.user_id = user_scores.user_id AND is_hidden = 0 AND status != 'spam'
+) WHERE period = 'all';
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8')}
 `;
   const file = join(dir, 'load.sql');

@@ -117,7 +117,8 @@ export function seed({ force = false, persistTo } = {}) {
       `INSERT INTO bugs (user_id, domain_id, url, title, description, label, severity, status, created_at, updated_at) VALUES (${userId}, (SELECT id FROM domains WHERE hostname = ${sqlString(host)}), ${sqlString(url)}, ${sqlString(title)}, ${sqlString(`Demo report: ${title}. Steps: open ${url} and look.`)}, ${sqlString(label)}, ${sqlString(severity)}, ${i === 5 ? "'closed'" : "'open'"}, ${sqlString(at)}, ${sqlString(at)});`,
     );
     if (user) {
-      // Same rules as worker/db/bugs.ts insertBug: +3 per report, +1 for a domain's first bug.
+      // Same rules as worker/db/bugs.ts insertBug: +3 per report, +1 for a domain's first public
+      // bug (every demo bug is public); points.period is filled from created_at by a trigger.
       sql.push(
         `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at) SELECT user_id, id, domain_id, 3, 'Bug reported', created_at FROM bugs WHERE id = (SELECT max(id) FROM bugs);`,
         `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at) SELECT b.user_id, b.id, b.domain_id, 1, 'Domain added', b.created_at FROM bugs b WHERE b.id = (SELECT max(id) FROM bugs) AND NOT EXISTS (SELECT 1 FROM bugs o WHERE o.domain_id = b.domain_id AND o.id < b.id);`,
@@ -126,7 +127,7 @@ export function seed({ force = false, persistTo } = {}) {
   });
   sql.push(
     `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, 'all', sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
-    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, substr(created_at, 1, 7), sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id, substr(created_at, 1, 7) ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
+    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, period, sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id, period ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
   );
 
   // The demo rows were inserted directly, so rebuild the public counters from them.

@@ -97,10 +97,11 @@ describe('private reports', () => {
     expect(await (await call(`/bugs?domain=${host}`)).text()).not.toContain(`href="${path}"`);
   });
 
-  it('the private checkbox is ignored for anonymous reports (nobody could see them)', async () => {
+  it('a private report without a session is refused, not published (issue 7 item 1)', async () => {
     const host = uniqueHost('anonpriv');
     const res = await call('/api/bugs', { form: report(host, { private: 'on' }) });
-    expect((await call(res.headers.get('Location')!)).status).toBe(200);
+    expect(res.status).toBe(422);
+    expect(await count('bugs', 'url = ?', `https://${host}/page`)).toBe(0);
   });
 });
 

@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
+import { expect } from 'vitest';
 import { createDb } from '../worker/db';
 import { findBugById, insertBug, type NewBugInput } from '../worker/db/bugs';
 import { markSpam, setOpenClosed } from '../worker/db/interactions';
@@ -113,4 +114,23 @@ export async function setStatus(id: number, status: 'open' | 'closed' | 'spam'):
   if (!bug) throw new Error(`no bug ${id}`);
   if (status === 'spam') await markSpam(db(), env.DB, bug);
   else await setOpenClosed(db(), env.DB, bug, status, null);
+}
+
+/**
+ * Every user_scores row of a user equals the sum of its ledger rows: `all` the whole ledger,
+ * and each month the rows booked in that month (points.period).
+ */
+export async function expectScoresMatchLedger(userId: number): Promise<void> {
+  const ledger = await env.DB.prepare(
+    `SELECT 'all' AS period, coalesce(sum(score), 0) AS score FROM points WHERE user_id = ?1
+     UNION ALL SELECT period, sum(score) FROM points WHERE user_id = ?1 GROUP BY period ORDER BY 1`,
+  )
+    .bind(userId)
+    .all<{ period: string; score: number }>();
+  const scores = await env.DB.prepare('SELECT period, score FROM user_scores WHERE user_id = ? ORDER BY period')
+    .bind(userId)
+    .all<{ period: string; score: number }>();
+  const byPeriod = (rows: { period: string; score: number }[]) =>
+    Object.fromEntries(rows.filter((r) => r.score !== 0).map((r) => [r.period, r.score]));
+  expect(byPeriod(scores.results)).toEqual(byPeriod(ledger.results));
 }

@@ -86,9 +86,9 @@ describe('domains and stats', () => {
       }
     }
     const json = (await (await call(`/domains/${host}`, { json: true })).json()) as {
-      topReporters: { username: string; bugs: number }[];
+      top_reporters: { username: string; bugs: number }[];
     };
-    expect(json.topReporters).toEqual([
+    expect(json.top_reporters).toEqual([
       { username: b.username, bugs: 2 },
       { username: a.username, bugs: 1 },
     ]);
@@ -98,19 +98,19 @@ describe('domains and stats', () => {
 
   it('/stats has two labelled SVG charts and tables with the same numbers; hidden and spam never count', async () => {
     const before = (await (await call('/stats', { json: true })).json()) as {
-      perDay: { day: string; count: number }[];
-      byLabel: { label: string; count: number }[];
+      per_day: { day: string; count: number }[];
+      by_label: { label: string; count: number }[];
     };
     await seedBug({ label: 'typo' });
     await seedBug({ label: 'typo', isHidden: true });
     const spam = await seedBug({ label: 'typo' });
     await setStatus(spam, 'spam');
     const after = (await (await call('/stats', { json: true })).json()) as typeof before;
-    const typo = (s: typeof before) => s.byLabel.find((l) => l.label === 'typo')!.count;
+    const typo = (s: typeof before) => s.by_label.find((l) => l.label === 'typo')!.count;
     expect(typo(after)).toBe(typo(before) + 1);
-    expect(after.perDay).toHaveLength(30);
-    expect(after.perDay.at(-1)!.count).toBe(before.perDay.at(-1)!.count + 1);
-    expect(after.byLabel).toHaveLength(9);
+    expect(after.per_day).toHaveLength(30);
+    expect(after.per_day.at(-1)!.count).toBe(before.per_day.at(-1)!.count + 1);
+    expect(after.by_label).toHaveLength(9);
 
     const html = await (await call('/stats')).text();
     expect((html.match(/<svg class="chart"/g) ?? []).length).toBe(2);
@@ -118,7 +118,7 @@ describe('domains and stats', () => {
     expect(html).toContain('<title id="by-label-title">Bugs by label</title>');
     expect(html).toMatch(/<desc id="per-day-desc">/);
     expect(html).toContain(`<th scope="row">Typo</th><td>${typo(after)}</td>`);
-    const today = after.perDay.at(-1)!;
+    const today = after.per_day.at(-1)!;
     expect(html).toContain(`<th scope="row">${today.day}</th><td>${today.count}</td>`);
     expect(html).not.toContain('<script>');
   });

@@ -175,7 +175,9 @@ describe('routes: reporting a bug', () => {
     expect(ok.headers.get('Location')).toMatch(/^\/bugs\/\d+$/);
     const bad = await call('/api/bugs', { json: true, form: { url: 'ftp://x.example/', title: 'Valid title' } });
     expect(bad.status).toBe(422);
-    expect(await bad.json()).toMatchObject({ fields: { url: expect.any(String) } });
+    expect(await bad.json()).toMatchObject({
+      error: { code: 'validation_failed', fields: { url: expect.any(String) } },
+    });
   });
 
   it('GET /api/bugs/similar lists open bugs on the typed URL host', async () => {

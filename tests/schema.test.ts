@@ -48,6 +48,7 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     score: 'INTEGER',
     reason: 'TEXT',
     created_at: 'TEXT',
+    period: 'TEXT',
   },
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_attempts: { id: 'INTEGER', account: 'TEXT', ip: 'TEXT', created_at: 'TEXT' },
@@ -63,6 +64,7 @@ const nullable = new Set([
   'bugs.closed_by',
   'points.bug_id',
   'points.domain_id',
+  'points.period',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {
@@ -93,7 +95,12 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
     const row = await env.DB.prepare("SELECT sql FROM sqlite_master WHERE name = 'bugs_fts'").first<{ sql: string }>();
     expect(row?.sql).toMatch(/USING fts5\(title, content='bugs', content_rowid='id'/);
     const triggers = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
-    expect(triggers.results.map((t) => t.name)).toEqual(['bugs_fts_delete', 'bugs_fts_insert', 'bugs_fts_update']);
+    expect(triggers.results.map((t) => t.name)).toEqual([
+      'bugs_fts_delete',
+      'bugs_fts_insert',
+      'bugs_fts_update',
+      'points_default_period',
+    ]);
   });
 
   it('enforces the CHECK constraints on labels, severities and statuses', async () => {

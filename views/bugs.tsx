@@ -342,10 +342,13 @@ export function ReportForm({
   values = {},
   errors = {},
   signedIn = false,
+  privateRefused = false,
 }: {
   values?: ReportValues;
   errors?: FieldErrors;
   signedIn?: boolean;
+  /** A private report arrived without a valid session: it was not stored; say so and how to log in. */
+  privateRefused?: boolean;
 }) {
   return (
     <form
@@ -359,6 +362,7 @@ export function ReportForm({
       novalidate
     >
       <ErrorSummary errors={errors} />
+      {privateRefused ? <PrivateRefused /> : null}
       <label for="url">Address of the page with the bug</label>
       <p class="hint" id="url-hint">
         The full http:// or https:// address. The site's domain is taken from it.
@@ -424,7 +428,7 @@ export function ReportForm({
           <FieldError name="severity" errors={errors} />
         </div>
       </div>
-      {signedIn ? (
+      {signedIn || values.private ? (
         <label class="check">
           <input type="checkbox" name="private" value="on" checked={values.private === true} /> Private report (only you
           and the admins can see it)
@@ -441,7 +445,31 @@ export function ReportForm({
   );
 }
 
-export function ReportPage(props: { values?: ReportValues; errors?: FieldErrors; signedIn?: boolean }) {
+/** Shown when a private report came without a valid session: nothing was stored. */
+function PrivateRefused() {
+  return (
+    <div class="error-summary" role="alert">
+      <h2>Nothing was published</h2>
+      <p>
+        A private report needs you to be logged in, and you are not: your session may have expired, or you logged out on
+        another device. Your report was not saved, and everything you typed is still below.
+      </p>
+      <p>
+        <a href="/login?next=/bugs/new" target="_blank" rel="noopener">
+          Log in
+        </a>{' '}
+        (it opens in a new tab, so this form stays as it is), then send the report again.
+      </p>
+    </div>
+  );
+}
+
+export function ReportPage(props: {
+  values?: ReportValues;
+  errors?: FieldErrors;
+  signedIn?: boolean;
+  privateRefused?: boolean;
+}) {
   return (
     <>
       <h1>Report a bug</h1>

@@ -7,8 +7,9 @@ import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ErrorView } from '../views/errors';
 import { Layout } from '../views/layout';
-import { ERROR_TEXT, fail } from './lib/errors';
+import { apiError, codeForStatus, ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
+import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
 import { publicFragment } from './middleware/public';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
@@ -23,6 +24,9 @@ import type { AppEnv } from './types';
 /** Fragments any site may embed with htmx; they never depend on who is asking. */
 export const PUBLIC_FRAGMENTS = ['/api/leaderboard', '/api/stats'] as const;
 
+/** Paths whose answers never read the session cookie, so they are the same for everyone. */
+export const SESSION_FREE = [...PUBLIC_FRAGMENTS, '/embed/*'] as const;
+
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -36,6 +40,7 @@ export function createApp() {
 
   app.use(requestId());
   app.use(securityHeaders({ frameable: ['/embed/'] }));
+  app.use(personalResponses({ sessionFree: SESSION_FREE }));
   app.use(async function signedOutUntilProven(c, next) {
     c.set('user', null);
     await next();
@@ -56,7 +61,7 @@ export function createApp() {
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
   for (const path of PUBLIC_FRAGMENTS) app.use(path, publicFragment({ maxAge: 60 }));
   app.use(database());
-  app.use(session({ skip: [...PUBLIC_FRAGMENTS, '/embed/*'] }));
+  app.use(session({ skip: SESSION_FREE }));
   app.route('/', auth);
   app.route('/', bugs);
   app.route('/', site);
@@ -97,6 +102,6 @@ function errorResponse(c: Context<AppEnv>, status: number, message?: string) {
     status: status as ContentfulStatusCode,
     title: text.title,
     page: () => <ErrorView {...body} />,
-    json: () => ({ error: body.title, message: body.message, ...(requestId ? { requestId } : {}) }),
+    json: () => apiError(codeForStatus(status), body.message),
   });
 }

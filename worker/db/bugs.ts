@@ -233,7 +233,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
     statements.push(
       db
         .insertInto('points')
-        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
+        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
         .expression(
           db
             .selectFrom('bugs')
@@ -244,38 +244,13 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
               sql.lit(POINTS.bugReported).as('score'),
               sql.lit('Bug reported').as('reason'),
               sql.lit(now).as('created_at'),
+              sql.lit(month).as('period'),
             ])
             .where('id', '=', newBugId),
         )
         .compile(),
-      db
-        .insertInto('points')
-        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
-        .expression(
-          db
-            .selectFrom('bugs as b')
-            .select([
-              sql.lit(userId).as('user_id'),
-              'b.id',
-              'b.domain_id',
-              sql.lit(POINTS.domainAdded).as('score'),
-              sql.lit('Domain added').as('reason'),
-              sql.lit(now).as('created_at'),
-            ])
-            .where('b.id', '=', newBugId)
-            .where(({ not, exists, selectFrom }) =>
-              not(
-                exists(
-                  selectFrom('bugs as o')
-                    .select('o.id')
-                    .whereRef('o.domain_id', '=', 'b.domain_id')
-                    .whereRef('o.id', '<', 'b.id'),
-                ),
-              ),
-            ),
-        )
-        .compile(),
-      ...['all', month].map((period) => addScoresForBug(db, newBugId, period)),
+      domainBonus(db, newBugId, userId, now),
+      ...['all', month].map((period) => addScoresForBug(db, newBugId, period, !input.isHidden)),
     );
   }
 
@@ -286,8 +261,53 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
   return id;
 }
 
-/** Adds the ledger rows of one new bug (and the report itself) to a user_scores period. */
-function addScoresForBug(db: DB, bugId: ReturnType<typeof sql<number>>, period: string) {
+/**
+ * The "Domain added" +1 for `bugId`, if it has earned it. The rule: the +1 goes to the first
+ * PUBLIC report on a domain; a private report earns it if it becomes public while still the
+ * first, i.e. when no other public report exists on the domain at that moment. So a private
+ * report never consumes the bonus, and nothing another reporter can see (their own points)
+ * tells them that a private report exists on a host (issue 7, item 3). Spam and anonymous
+ * public reports do count as "first": they were public. Insert it in the same batch as the
+ * change that makes the bug public (the report itself, or a future "publish" action).
+ */
+export function domainBonus(db: DB, bugId: number | ReturnType<typeof sql<number>>, userId: number, now: string) {
+  return db
+    .insertInto('points')
+    .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
+    .expression(
+      db
+        .selectFrom('bugs as b')
+        .select([
+          sql.lit(userId).as('user_id'),
+          'b.id',
+          'b.domain_id',
+          sql.lit(POINTS.domainAdded).as('score'),
+          sql.lit('Domain added').as('reason'),
+          sql.lit(now).as('created_at'),
+          sql.lit(now.slice(0, 7)).as('period'),
+        ])
+        .where('b.id', '=', bugId)
+        .where('b.is_hidden', '=', 0)
+        .where(({ not, exists, selectFrom }) =>
+          not(
+            exists(
+              selectFrom('bugs as o')
+                .select('o.id')
+                .whereRef('o.domain_id', '=', 'b.domain_id')
+                .where('o.is_hidden', '=', 0)
+                .whereRef('o.id', '!=', 'b.id'),
+            ),
+          ),
+        ),
+    )
+    .compile();
+}
+
+/**
+ * Adds the ledger rows of one new bug to a user_scores period, and the report itself to its
+ * `bugs` count when it is public: counts others can see never include private reports.
+ */
+function addScoresForBug(db: DB, bugId: ReturnType<typeof sql<number>>, period: string, isPublic: boolean) {
   return db
     .insertInto('user_scores')
     .columns(['user_id', 'period', 'score', 'bugs'])
@@ -298,7 +318,7 @@ function addScoresForBug(db: DB, bugId: ReturnType<typeof sql<number>>, period: 
           'user_id',
           sql.lit(period).as('period'),
           (eb) => eb.fn.sum<number>('score').as('score'),
-          sql<number>`sum(reason = 'Bug reported')`.as('bugs'),
+          sql<number>`sum(reason = 'Bug reported') * ${sql.lit(isPublic ? 1 : 0)}`.as('bugs'),
         ])
         .where('bug_id', '=', bugId)
         .groupBy('user_id'),

@@ -1,7 +1,7 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { type CounterKey, refreshCounters } from './counters';
 import { type DB, prepare } from './index';
-import type { Label } from './schema';
+import type { Database, Label } from './schema';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
@@ -68,12 +68,14 @@ export async function addComment(db: DB, bugId: number, userId: number, body: st
   return row.id;
 }
 
-/** The fields of a bug that its counters depend on. */
+/** The fields of a bug that its counters and points depend on. */
 export interface BugRef {
   id: number;
   created_at: string;
   label: Label;
   domain_id: number;
+  user_id: number | null;
+  is_hidden: 0 | 1;
 }
 
 function counterKey(bug: BugRef): CounterKey {
@@ -105,25 +107,50 @@ export async function setOpenClosed(
 export const SPAM_REASON = 'Marked as spam';
 
 /**
- * Marks a bug spam and takes back its points: one negative ledger row per user who still has
- * points from it, subtracted from `all` and from the current month, with the public counters,
- * in one batch. Marking twice
+ * Marks a bug spam and takes back its points, in one batch with the public counters: per user
+ * and per month the bug's points were booked in, one negative ledger row whose `period` is that
+ * month (created_at is now, so the history shows when it happened). user_scores follow the same
+ * rows: `all`, and the report's own month, never the current one, so an old report leaves its
+ * month's board and the current month cannot go negative. The reporter's public `bugs` count
+ * drops by one only if the report was public (private ones were never in it). Marking twice
  * takes nothing more (the bug's ledger already sums to zero).
  */
 export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<void> {
   const bugId = bug.id;
   const now = new Date().toISOString();
-  const month = now.slice(0, 7);
+  const reportMonth = bug.created_at.slice(0, 7);
+  // Rows of the reporter in the report's month carry the report itself in `bugs`.
+  const counted = bug.is_hidden === 0 && bug.user_id !== null ? bug.user_id : null;
   const reversals = db
     .selectFrom('points')
     .where('bug_id', '=', bugId)
     .where('reason', '=', SPAM_REASON)
     .where('created_at', '=', now);
+  /** Adds the selected per-user (and per-period) take-backs to user_scores. */
+  const addTo = (
+    rows: SelectQueryBuilder<
+      Database,
+      'points',
+      { user_id: number; period: string | null; score: number; bugs: number }
+    >,
+  ) =>
+    db
+      .insertInto('user_scores')
+      .columns(['user_id', 'period', 'score', 'bugs'])
+      .expression(rows)
+      .onConflict((oc) =>
+        oc.columns(['user_id', 'period']).doUpdateSet({
+          score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')),
+          bugs: (eb) => eb('user_scores.bugs', '+', eb.ref('excluded.bugs')),
+        }),
+      )
+      .compile();
+  const droppedReport = sql<number>`-(user_id IS ${counted})`;
   const statements = [
     db.updateTable('bugs').set({ status: 'spam', updated_at: now }).where('id', '=', bugId).compile(),
     db
       .insertInto('points')
-      .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at'])
+      .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
       .expression(
         db
           .selectFrom('points')
@@ -134,24 +161,25 @@ export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<voi
             sql<number>`-sum(score)`.as('score'),
             sql.lit(SPAM_REASON).as('reason'),
             sql.lit(now).as('created_at'),
+            'period',
           ])
           .where('bug_id', '=', bugId)
-          .groupBy(['user_id', 'bug_id'])
+          .groupBy(['user_id', 'bug_id', 'period'])
           .having(sql`sum(score)`, '>', 0),
       )
       .compile(),
-    ...['all', month].map((period) =>
-      db
-        .insertInto('user_scores')
-        .columns(['user_id', 'period', 'score', 'bugs'])
-        .expression(reversals.select(['user_id', sql.lit(period).as('period'), 'score', sql.lit(-1).as('bugs')]))
-        .onConflict((oc) =>
-          oc.columns(['user_id', 'period']).doUpdateSet({
-            score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')),
-            bugs: (eb) => eb('user_scores.bugs', '+', eb.ref('excluded.bugs')),
-          }),
-        )
-        .compile(),
+    addTo(
+      reversals
+        .select(['user_id', sql.lit('all').as('period'), sql<number>`sum(score)`.as('score'), droppedReport.as('bugs')])
+        .groupBy('user_id'),
+    ),
+    addTo(
+      reversals.select([
+        'user_id',
+        'period',
+        'score',
+        sql<number>`CASE WHEN period = ${reportMonth} THEN ${droppedReport} ELSE 0 END`.as('bugs'),
+      ]),
     ),
     ...refreshCounters(db, counterKey(bug)),
   ];

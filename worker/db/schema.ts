@@ -103,6 +103,11 @@ export interface PointsTable {
   score: number;
   reason: string;
   created_at: Timestamp;
+  /**
+   * The month (YYYY-MM) this row counts in: the month of created_at, except a take-back, which
+   * counts in its report's month. A trigger fills it from created_at when an insert leaves it out.
+   */
+  period: ColumnType<string | null, string | undefined, string>;
 }
 
 export interface UserScoresTable {

@@ -1,4 +1,6 @@
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** What a person reads for each status we send on purpose. */
 export const ERROR_TEXT: Record<number, { title: string; message: string }> = {
@@ -20,6 +22,73 @@ export const ERROR_TEXT: Record<number, { title: string; message: string }> = {
   500: { title: 'Something went wrong', message: 'The error was on our side and has been logged.' },
   503: { title: 'Temporarily unavailable', message: 'Please try again in a moment.' },
 };
+
+/**
+ * The closed set of JSON error codes and the one place each is tied to its HTTP status.
+ * Scripts branch on `error.code`; adding a code is an API change, so it happens here only.
+ */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  validation_failed: 422,
+  rate_limited: 429,
+  internal_error: 500,
+  service_unavailable: 503,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+const CODE_OF_STATUS = new Map<number, ErrorCode>(
+  Object.entries(ERROR_STATUS).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+/** The code for a status some layer chose (HTTPException, fail()); unknown ones stay in the set. */
+export function codeForStatus(status: number): ErrorCode {
+  return CODE_OF_STATUS.get(status) ?? (status >= 500 ? 'internal_error' : 'bad_request');
+}
+
+/** Field messages of a JSON error, keyed by form field name. */
+export type ErrorFields = Partial<Record<string, string>>;
+
+/** `{"error":{"code","message","fields"?,"request_id"}}`: the only shape a JSON error has. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; fields?: ErrorFields; request_id: string };
+}
+
+/**
+ * A JSON error a route wants to send, before it knows the request id. `respond()` turns it
+ * into the body and status below, so a route's `json: () => apiError(…)` needs no status of its own.
+ */
+export class ApiError {
+  constructor(
+    readonly code: ErrorCode,
+    readonly message: string = ERROR_TEXT[ERROR_STATUS[code]]?.message ?? 'Error.',
+    readonly fields?: ErrorFields,
+  ) {}
+}
+
+/** Shorthand for `new ApiError(…)`, for `json: () => apiError('validation_failed', …)`. */
+export function apiError(code: ErrorCode, message?: string, fields?: ErrorFields): ApiError {
+  return new ApiError(code, message, fields);
+}
+
+/** The JSON error response: body in the one shape, status from ERROR_STATUS, request id from the context. */
+export function jsonError(c: Context, err: ApiError): Response {
+  const body: ErrorBody = {
+    error: {
+      code: err.code,
+      message: err.message,
+      ...(err.fields && Object.keys(err.fields).length > 0 ? { fields: err.fields } : {}),
+      request_id: c.var.requestId,
+    },
+  };
+  return c.json(body, ERROR_STATUS[err.code]);
+}
 
 /** Throws a status the onError handler turns into a friendly page, fragment or JSON body. */
 export function fail(

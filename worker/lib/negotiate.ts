@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 
-/** The three ways one URL answers (DESIGN.md "One URL, several representations"). */
+/** The three ways one URL answers (ARCHITECTURE.md "One URL, several representations"). */
 export type Representation = 'page' | 'fragment' | 'json';
 
 /** Every header that changes the answer; caches must key on all of them. */

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ApiError, jsonError } from './errors';
 import { representation } from './negotiate';
 
 export interface Answer {
@@ -10,7 +11,7 @@ export interface Answer {
   page: () => JSX.Element;
   /** What htmx swaps in; defaults to the page content. */
   fragment?: () => JSX.Element;
-  /** The same data for scripts. */
+  /** The same data for scripts; an `apiError(…)` is sent in the one error shape, with its code's status. */
   json: () => unknown;
   status?: ContentfulStatusCode;
 }
@@ -19,8 +20,10 @@ export interface Answer {
 export function respond(c: Context, a: Answer): Response | Promise<Response> {
   const status = a.status ?? 200;
   switch (representation(c)) {
-    case 'json':
-      return c.json(a.json(), status);
+    case 'json': {
+      const body = a.json();
+      return body instanceof ApiError ? jsonError(c, body) : c.json(body, status);
+    }
     case 'fragment':
       return c.html((a.fragment ?? a.page)(), status);
     default:

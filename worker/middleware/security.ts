@@ -6,7 +6,7 @@ type SecureHeadersOptions = NonNullable<Parameters<typeof secureHeaders>[0]>;
 import { fail } from '../lib/errors';
 import type { AppEnv } from '../types';
 
-/** The CSP of DESIGN.md; public/_headers repeats it for static files (a test compares them). */
+/** The CSP (ARCHITECTURE.md "Request flow"); public/_headers repeats it for static files (a test compares them). */
 export const CSP_DIRECTIVES = {
   defaultSrc: ["'self'"],
   scriptSrc: ["'self'"],

@@ -12,7 +12,7 @@ import {
   usernameUnavailable,
 } from '../db/users';
 import { passwordProblem } from '../lib/credentials';
-import { fail } from '../lib/errors';
+import { apiError, fail, jsonError } from '../lib/errors';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
@@ -103,7 +103,7 @@ function formAgain(
   status: 401 | 422,
   values: AuthValues,
   errors: AuthErrors,
-  json: () => unknown = () => ({ error: 'validation', fields: errors }),
+  json: () => unknown = () => apiError('validation_failed', undefined, errors),
 ) {
   const [Page, Form] = kind === 'signup' ? [SignupPage, SignupForm] : [LoginPage, LoginForm];
   return respond(c, {
@@ -216,7 +216,7 @@ auth.post(
     if (!ok || !user) {
       // The reserved attempt stays: it is now one of the window's failures.
       const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
-      return formAgain(c, 'login', 401, values, { form: WRONG }, () => ({ error: WRONG }));
+      return formAgain(c, 'login', 401, values, { form: WRONG }, () => apiError('unauthorized', WRONG));
     }
     await clearAttempts(db, attempt);
     return signedIn(c, user, form.next, 200);
@@ -234,15 +234,14 @@ auth.post('/api/auth/logout', async (c) => {
       c.header('HX-Redirect', '/');
       return c.body(null, 204);
     default:
-      return c.json({ signedOut: true });
+      return c.json({ signed_out: true });
   }
 });
 
 auth.get('/api/auth/me', (c) => {
   const user = c.var.user;
-  c.header('Cache-Control', 'private, no-store');
   const rep = representation(c);
-  if (rep === 'json' && !user) return c.json({ error: 'Not signed in' }, 401);
+  if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
   return respond(c, {
     title: 'Your account',
     page: () =>

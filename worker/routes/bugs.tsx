@@ -28,7 +28,7 @@ import {
 } from '../db/bugs';
 import { addComment, hasUpvoted, listComments, markSpam, setOpenClosed, toggleUpvote } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
-import { fail } from '../lib/errors';
+import { apiError, fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { HOSTNAME_RE, parseReportUrl } from '../lib/url';
@@ -100,6 +100,12 @@ function keptValues(raw: unknown) {
   const parsed = keptFields.safeParse(raw);
   return parsed.success ? { ...parsed.data, private: parsed.data.private !== undefined } : {};
 }
+
+/** Why a private report without a session was not filed, for scripts (pages show PrivateRefused). */
+const PRIVATE_REFUSED =
+  'Nothing was published: a private report needs you to be logged in, and you are not ' +
+  '(your session may have expired, or you logged out on another device). ' +
+  'Log in at /login?next=/bugs/new and send the report again.';
 
 const bugs = new Hono<AppEnv>();
 
@@ -191,7 +197,6 @@ for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
   bugs.get(path, async (c) => {
     const bug = await visibleBug(c, c.req.param('id'));
     const { actions, comments } = await bugPage(c.var.db, bug, c.var.user);
-    if (bug.is_hidden) c.header('Cache-Control', 'private, no-store');
     return respond(c, {
       title: bug.title,
       description: `Bug on ${bug.hostname}: ${bug.title}`,
@@ -242,7 +247,7 @@ bugs.post(
         <BugDetailView bug={bug} actions={actions} comments={comments} commentValue={value} commentError={error} />
       ),
       fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn value={value} error={error} />,
-      json: () => ({ error: 'validation', fields: { body: error } }),
+      json: () => apiError('validation_failed', undefined, { body: error }),
     });
   }),
   async (c) => {
@@ -301,7 +306,7 @@ bugs.post(
       title: 'Report a bug',
       page: () => <ReportPage values={values} errors={errors} signedIn={c.var.user !== null} />,
       fragment: () => <ReportForm values={values} errors={errors} signedIn={c.var.user !== null} />,
-      json: () => ({ error: 'validation', fields: errors }),
+      json: () => apiError('validation_failed', undefined, errors),
     });
   }),
   async (c) => {
@@ -309,6 +314,18 @@ bugs.post(
     const target = parseReportUrl(form.url);
     if (!target) fail(400);
     const user = c.var.user;
+    // A report that asks to be private needs the account it is private to. Without a valid
+    // session (none, expired, logged out elsewhere) it is refused, never stored publicly.
+    if (form.private !== undefined && !user) {
+      const values = keptValues(await c.req.parseBody());
+      return respond(c, {
+        status: 422,
+        title: 'Report a bug',
+        page: () => <ReportPage values={values} signedIn={false} privateRefused />,
+        fragment: () => <ReportForm values={values} signedIn={false} privateRefused />,
+        json: () => apiError('unauthorized', PRIVATE_REFUSED),
+      });
+    }
     const id = await insertBug(c.var.db, c.env.DB, {
       url: target.url,
       hostname: target.hostname,

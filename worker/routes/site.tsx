@@ -6,7 +6,7 @@ import { qs } from '../../views/components/format';
 import { StatsBlock, StatsPage } from '../../views/stats';
 import { bugStats, encodeCursor, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
-import { fail } from '../lib/errors';
+import { apiError, fail, jsonError } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { HOSTNAME_RE } from '../lib/url';
@@ -27,7 +27,7 @@ for (const path of ['/stats', '/api/stats'] as const) {
       description: 'How many bugs BLT-Next users have reported, per day and by label.',
       page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
       fragment: () => <StatsBlock stats={stats} base={base} />,
-      json: () => ({ ...stats, perDay, byLabel }),
+      json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
     });
   });
 }
@@ -66,7 +66,7 @@ site.get(
       page: () => (
         <DomainPage hostname={hostname} open={more('open', open)} closed={more('closed', closed)} topReporters={top} />
       ),
-      json: () => ({ hostname, open: open.rows, closed: closed.rows, topReporters: top }),
+      json: () => ({ hostname, open: open.rows, closed: closed.rows, top_reporters: top }),
     });
   },
 );
@@ -78,7 +78,8 @@ site.get('/api/health', async (c) => {
     if (row?.ok !== 1) throw new Error('unexpected D1 answer');
   } catch (err) {
     console.error(JSON.stringify({ requestId: c.var.requestId, msg: 'health check failed', error: String(err) }));
-    return c.json({ status: 'unavailable', d1: 'error' }, 503);
+    c.header('Cache-Control', 'no-store');
+    return jsonError(c, apiError('service_unavailable', 'The database did not answer.'));
   }
   c.header('Cache-Control', 'no-store');
   return c.json({ status: 'ok', d1: 'ok', d1_ms: Date.now() - started });

@@ -38,12 +38,13 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     ]);
     const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
     const profilePath = `/users/${encodeURIComponent(user.username)}`;
-    const visibleHistory = history.map((h) => ({
-      ...h,
-      // Never name a private or spam bug to someone who could not open it.
-      bug_title: h.bug_title && (maySeeHidden || (!h.bug_hidden && h.bug_status !== 'spam')) ? h.bug_title : null,
-    }));
-    if (maySeeHidden) c.header('Cache-Control', 'private, no-store');
+    // A bug the viewer could not open is never named, linked or numbered. Points from a private
+    // report still count in the total (as reputation does), but its rows read "Private report":
+    // which report, site or kind of event (e.g. "Domain added") stays the reporter's business.
+    const visibleHistory = history.map((h) => {
+      if (maySeeHidden || h.bug_id === null || (!h.bug_hidden && h.bug_status !== 'spam')) return h;
+      return { ...h, reason: h.bug_hidden ? 'Private report' : h.reason, bug_id: null, bug_title: null };
+    });
     const bugs = {
       rows: page.rows,
       nextHref: nextQs && `${profilePath}${nextQs}`,
