@@ -2,8 +2,9 @@ import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../worker/app';
+import { hashPassword } from '../worker/lib/password';
 import { SESSION_AUDIENCE, SESSION_ISSUER, SESSION_SECONDS } from '../worker/lib/session';
-import { call, count, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
+import { call, count, PASSWORD, seedBug, sessionCookie, signUp, uniqueHost } from './helpers';
 
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
 const b64url = (o: unknown) => btoa(JSON.stringify(o)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
@@ -122,6 +123,21 @@ describe('auth security: forged and stale session tokens', () => {
     expect(heir.id).toBe(gone.id); // the id was reused, as SQLite does without AUTOINCREMENT
     await expectSignedOut(gone.cookie);
     expect((await call('/api/auth/me', { json: true, cookie: heir.cookie })).status).toBe(200);
+  });
+
+  it('an account inserted by hand (no session_key yet) gets one at its first login', async () => {
+    const name = `byhand_${Math.random().toString(36).slice(2, 10)}`;
+    await env.DB.prepare('INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)')
+      .bind(name, `${name}@example.test`, await hashPassword(PASSWORD))
+      .run();
+    const login = await call('/api/auth/login', { form: { username: name, password: PASSWORD } });
+    expect(login.status).toBe(303);
+    const me = await call('/api/auth/me', { json: true, cookie: sessionCookie(login) });
+    expect(me.status).toBe(200);
+    const key = await env.DB.prepare('SELECT session_key FROM users WHERE username = ?')
+      .bind(name)
+      .first<string>('session_key');
+    expect(key).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it("a token without the session key, or with another account's, is refused", async () => {
