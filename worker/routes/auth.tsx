@@ -10,7 +10,7 @@ import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
-import { fieldErrors } from '../lib/validation';
+import { fieldErrors, plainText } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const text = z.string().optional().catch(undefined);
@@ -28,11 +28,13 @@ export const signupSchema = z
       .trim()
       .min(3, 'The username needs 3 to 30 characters.')
       .max(30, 'The username needs 3 to 30 characters.')
+      .check(plainText('The username'))
       .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.'),
     email: z
       .string({ error: 'Enter your email address.' })
       .trim()
       .max(254, 'That email address is too long.')
+      .check(plainText('The email address'))
       .pipe(z.email({ error: 'Enter a valid email address.' })),
     // Length is checked here, before any hashing, so a huge password costs nothing.
     password: z
@@ -56,7 +58,8 @@ export const loginSchema = z.object({
     .string({ error: 'Enter your username or email.' })
     .trim()
     .min(1, 'Enter your username or email.')
-    .max(254, 'Wrong username or password.'),
+    .max(254, 'Wrong username or password.')
+    .check(plainText('The username')),
   password: z
     .string({ error: 'Enter your password.' })
     .min(1, 'Enter your password.')

@@ -31,8 +31,8 @@ import { LABELS, SEVERITIES } from '../db/schema';
 import { fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
-import { HOSTNAME_RE, parseReportUrl } from '../lib/url';
-import { fieldErrors } from '../lib/validation';
+import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
+import { fieldErrors, plainText } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -45,9 +45,9 @@ export const listQuery = z.object({
     .trim()
     .toLowerCase()
     .max(253)
-    .refine((d) => d === '' || HOSTNAME_RE.test(d), 'Domain must be a host name such as example.com.')
+    .refine((d) => d === '' || isValidHostname(d), 'Domain must be a host name such as example.com.')
     .optional(),
-  q: z.string().trim().max(200, 'Search at most 200 characters.').optional(),
+  q: z.string().trim().max(200, 'Search at most 200 characters.').check(plainText('The search')).optional(),
   before: z
     .string()
     .optional()
@@ -71,15 +71,28 @@ export const reportSchema = z.object({
     .trim()
     .min(1, 'Enter the address of the page with the bug.')
     .max(2048, 'The address can be at most 2,048 characters.')
-    .refine((u) => parseReportUrl(u) !== null, 'Enter a full address starting with http:// or https://.'),
+    .check(plainText('The address'))
+    .superRefine((u, ctx) => {
+      const r = checkReportUrl(u);
+      if (r.ok) return;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          r.reason === 'url'
+            ? 'Enter a full address starting with http:// or https://.'
+            : `${r.hostname || 'The site'} is not a valid host name: use the site's name, such as example.com.`,
+      });
+    }),
   title: z
     .string({ error: 'Give the bug a title.' })
     .trim()
     .min(5, 'The title needs at least 5 characters.')
-    .max(200, 'The title can be at most 200 characters.'),
+    .max(200, 'The title can be at most 200 characters.')
+    .check(plainText('The title')),
   description: z
     .string({ error: 'The description must be text.' })
     .max(10_000, 'The description can be at most 10,000 characters.')
+    .check(plainText('The description', { multiline: true }))
     .default(''),
   label: z.enum(LABELS, { error: 'Choose one of the labels.' }).default('general'),
   severity: z.enum(SEVERITIES, { error: 'Choose one of the severities.' }).default('none'),
@@ -222,7 +235,8 @@ const commentSchema = z.object({
     .string({ error: 'Write a comment first.' })
     .trim()
     .min(1, 'Write a comment first.')
-    .max(5000, 'A comment can be at most 5,000 characters.'),
+    .max(5000, 'A comment can be at most 5,000 characters.')
+    .check(plainText('The comment', { multiline: true })),
 });
 
 bugs.post(
