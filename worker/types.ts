@@ -6,6 +6,8 @@ export interface Env {
   DB: D1Database;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
+  /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */
+  EMBED_CACHE?: string;
 }
 
 export type AppEnv = {
