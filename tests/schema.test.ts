@@ -50,6 +50,8 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_failures: { id: 'INTEGER', kind: 'TEXT', subject: 'TEXT', created_at: 'TEXT' },
   bug_counts: { day: 'TEXT', label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
+  write_limits: { bucket: 'TEXT', window_start: 'INTEGER', count: 'INTEGER', max_count: 'INTEGER' },
+  recent_posts: { key: 'TEXT', target_id: 'INTEGER', created_at: 'INTEGER' },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */

@@ -8,6 +8,14 @@ export interface Env {
   JWT_SECRET?: string;
   /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */
   EMBED_CACHE?: string;
+  /** Hourly write limits (worker/lib/limits.ts); whole numbers as text, set in wrangler.toml [vars]. */
+  RATE_REPORTS_PER_USER?: string;
+  RATE_REPORTS_PER_IP?: string;
+  RATE_COMMENTS_PER_USER?: string;
+  RATE_COMMENTS_PER_IP?: string;
+  RATE_UPVOTES_PER_USER?: string;
+  RATE_UPVOTES_PER_IP?: string;
+  RATE_SIGNUPS_PER_IP?: string;
 }
 
 export type AppEnv = {

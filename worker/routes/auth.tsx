@@ -6,6 +6,7 @@ import { UserSlot } from '../../views/layout';
 import { clearFailures, recordFailure, retryAfterSeconds, type Subject } from '../db/throttle';
 import { bumpSessionVersion, findUserByLogin, insertUser, usernameOrEmailTaken } from '../db/users';
 import { fail } from '../lib/errors';
+import { writeSlot } from '../lib/limits';
 import { representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
@@ -93,7 +94,7 @@ async function signedIn(
 function formAgain(
   c: Context,
   kind: 'signup' | 'login',
-  status: 401 | 422,
+  status: 401 | 422 | 429,
   values: AuthValues,
   errors: AuthErrors,
   json: () => unknown = () => ({ error: 'validation', fields: errors }),
@@ -130,6 +131,9 @@ auth.post(
     const form = c.req.valid('form');
     const db = c.var.db;
     const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
+    // Counted before any lookup or hashing, so a refused sign-up costs nothing and reveals nothing.
+    const refusal = await writeSlot(c, 'signup');
+    if (refusal) return formAgain(c, 'signup', 429, values, { form: refusal.message });
     const conflict = async () => {
       const taken = await usernameOrEmailTaken(db, form.username, form.email);
       const errors: AuthErrors = {};
