@@ -133,7 +133,12 @@ auth.post(
     const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
     // Counted before any lookup or hashing, so a refused sign-up costs nothing and reveals nothing.
     const refusal = await writeSlot(c, 'signup');
-    if (refusal) return formAgain(c, 'signup', 429, values, { form: refusal.message });
+    if (refusal) {
+      return formAgain(c, 'signup', 429, values, { form: refusal.message }, () => ({
+        error: 'rate_limited',
+        message: refusal.message,
+      }));
+    }
     const conflict = async () => {
       const taken = await usernameOrEmailTaken(db, form.username, form.email);
       const errors: AuthErrors = {};
