@@ -262,6 +262,7 @@ describe('comments are paginated, newest page first (issue 7 item 8)', () => {
     expect(page).toContain(`id="comment-${commentId}"`);
     expect(page).toContain('The reply of note');
     expect(page).toContain('Comments (501)');
+    expect(page).toContain('<ol class="comment-list" start="452">');
     expect(page).toContain('Old comment 452');
     expect(page).not.toContain('Old comment 451<');
     const older = /<a href="([^"]+)"[^>]*data-hx-get="([^"]+)"[^>]*>Older comments/.exec(page);
@@ -272,6 +273,12 @@ describe('comments are paginated, newest page first (issue 7 item 8)', () => {
     expect(olderPage).not.toContain('Old comment 401<');
     expect(olderPage).not.toContain('The reply of note');
     expect(olderPage).toContain('Newer comments');
+    expect(olderPage).toContain('<ol class="comment-list" start="402">');
+    const newer = /<a href="([^"]+)"[^>]*>Newer comments/.exec(olderPage);
+    const newestAgain = await (await call(newer![1]!.replaceAll('&amp;', '&'))).text();
+    expect(newestAgain).toContain('The reply of note');
+    expect(newestAgain).toContain('Old comment 452<');
+    expect(newestAgain).not.toContain('Newer comments');
     const frag = await call(older![2]!.replaceAll('&amp;', '&'), { hx: true });
     const fragHtml = await frag.text();
     expect(fragHtml.startsWith('<section class="comments"')).toBe(true);

@@ -177,6 +177,8 @@ export interface CommentView {
 export interface CommentsPageView {
   rows: CommentView[];
   total: number;
+  /** Number of the first row in the thread, so lists number comments the same on every page. */
+  start: number;
   older: { href: string; fragmentHref: string } | null;
   newer: { href: string; fragmentHref: string } | null;
 }
@@ -221,7 +223,7 @@ export function CommentsSection(props: {
           Older comments
         </CommentsLink>
       ) : null}
-      <ol class="comment-list">
+      <ol class="comment-list" start={comments.start > 1 ? comments.start : undefined}>
         {comments.rows.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">

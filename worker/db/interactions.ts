@@ -55,6 +55,8 @@ export interface CommentPage {
   /** Oldest first within the page, so the newest is last, as in a conversation. */
   rows: CommentItem[];
   total: number;
+  /** Position of the first row in the whole thread (1 = the first comment ever). */
+  start: number;
   /** Cursors for the pages before and after this one (null when there is none). */
   older: Cursor | null;
   newer: Cursor | null;
@@ -118,7 +120,18 @@ export async function commentPage(
     if (before) newer = rows.length ? position(rows.at(-1)!) : before;
   }
   const total = (await totalQuery)?.n ?? 0;
-  return { rows, total, older, newer };
+  const first = rows[0];
+  let start = total - rows.length + 1;
+  if (first && (before || after) && (older !== null || newer !== null)) {
+    const earlier = await db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('bug_id', '=', bugId)
+      .where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(first.created_at, first.id)))
+      .executeTakeFirst();
+    start = (earlier?.n ?? 0) + 1;
+  }
+  return { rows, total, start: Math.max(1, start), older, newer };
 }
 
 /**

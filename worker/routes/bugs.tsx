@@ -195,7 +195,13 @@ function commentsView(bugId: number, page: CommentPage): CommentsPageView {
       href: `/bugs/${bugId}?comments_${dir}=${encodeURIComponent(encodeCursor(at))}#comments`,
       fragmentHref: `/api/bugs/${bugId}/comments?${dir}=${encodeURIComponent(encodeCursor(at))}`,
     };
-  return { rows: page.rows, total: page.total, older: link('before', page.older), newer: link('after', page.newer) };
+  return {
+    rows: page.rows,
+    total: page.total,
+    start: page.start,
+    older: link('before', page.older),
+    newer: link('after', page.newer),
+  };
 }
 
 /** The same page for scripts: rows, count, and the cursors of its neighbours. */
