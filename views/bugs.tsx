@@ -173,10 +173,42 @@ export interface CommentView {
   username: string;
 }
 
-/** Comments (newest last) and the form to add one; htmx swaps the whole section. */
+/** One page of comments and the links to its neighbours (plain href, and htmx's fragment URL). */
+export interface CommentsPageView {
+  rows: CommentView[];
+  total: number;
+  /** Number of the first row in the thread, so lists number comments the same on every page. */
+  start: number;
+  older: { href: string; fragmentHref: string } | null;
+  newer: { href: string; fragmentHref: string } | null;
+}
+
+function CommentsLink({
+  to,
+  rel,
+  children,
+}: {
+  to: { href: string; fragmentHref: string };
+  rel: string;
+  children: string;
+}) {
+  return (
+    <p class="more">
+      <a href={to.href} data-hx-get={to.fragmentHref} data-hx-target="#comments" data-hx-swap="outerHTML" rel={rel}>
+        {children}
+      </a>
+    </p>
+  );
+}
+
+/**
+ * Comments, a page at a time (newest page by default, oldest first within it, so the newest is
+ * last) and the form to add one; htmx swaps the whole section, and "Older comments" / "Newer
+ * comments" are plain links without JS.
+ */
 export function CommentsSection(props: {
   bugId: number;
-  comments: CommentView[];
+  comments: CommentsPageView;
   signedIn: boolean;
   value?: string | undefined;
   error?: string | undefined;
@@ -184,10 +216,15 @@ export function CommentsSection(props: {
   const { bugId, comments } = props;
   return (
     <section class="comments" id="comments" aria-labelledby="comments-heading">
-      <h2 id="comments-heading">Comments ({comments.length})</h2>
-      {comments.length === 0 ? <p class="muted">No comments yet.</p> : null}
-      <ol class="comment-list">
-        {comments.map((cm) => (
+      <h2 id="comments-heading">Comments ({comments.total})</h2>
+      {comments.total === 0 ? <p class="muted">No comments yet.</p> : null}
+      {comments.older ? (
+        <CommentsLink to={comments.older} rel="prev">
+          Older comments
+        </CommentsLink>
+      ) : null}
+      <ol class="comment-list" start={comments.start > 1 ? comments.start : undefined}>
+        {comments.rows.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
               <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a>{' '}
@@ -197,6 +234,11 @@ export function CommentsSection(props: {
           </li>
         ))}
       </ol>
+      {comments.newer ? (
+        <CommentsLink to={comments.newer} rel="next">
+          Newer comments
+        </CommentsLink>
+      ) : null}
       {props.signedIn ? (
         <form
           method="post"
@@ -244,7 +286,7 @@ export function BugDetailView({
 }: {
   bug: BugDetail;
   actions: BugActions;
-  comments: CommentView[];
+  comments: CommentsPageView;
   commentValue?: string | undefined;
   commentError?: string | undefined;
 }) {
@@ -331,7 +373,7 @@ export interface ReportValues {
   severity?: string | undefined;
   private?: boolean | undefined;
 }
-export type FieldErrors = Partial<Record<keyof ReportValues, string>>;
+export type FieldErrors = Partial<Record<keyof ReportValues | 'form', string>>;
 
 /**
  * The report form. Posted without JS it answers 303 or this form again at 422; with htmx it

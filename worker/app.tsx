@@ -21,11 +21,17 @@ import site from './routes/site';
 import users from './routes/users';
 import type { AppEnv } from './types';
 
-/** Fragments any site may embed with htmx; they never depend on who is asking. */
-export const PUBLIC_FRAGMENTS = ['/api/leaderboard', '/api/stats'] as const;
+/**
+ * Fragments any site may embed with htmx; they never depend on who is asking. Each lists the
+ * query parameters its route reads: the only ones its cache key holds.
+ */
+export const PUBLIC_FRAGMENTS = {
+  '/api/leaderboard': ['month', 'limit', 'after'],
+  '/api/stats': [],
+} as const satisfies Record<string, readonly string[]>;
 
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
-export const SESSION_FREE = [...PUBLIC_FRAGMENTS, '/embed/*'] as const;
+export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
 
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -59,7 +65,7 @@ export function createApp() {
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
   app.use(formBodiesOnly());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
-  for (const path of PUBLIC_FRAGMENTS) app.use(path, publicFragment({ maxAge: 60 }));
+  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ maxAge: 60, params }));
   app.use(database());
   app.use(session({ skip: SESSION_FREE }));
   app.route('/', auth);

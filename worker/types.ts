@@ -6,6 +6,16 @@ export interface Env {
   DB: D1Database;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
+  /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */
+  EMBED_CACHE?: string;
+  /** Hourly write limits (worker/lib/limits.ts); whole numbers as text, set in wrangler.toml [vars]. */
+  RATE_REPORTS_PER_USER?: string;
+  RATE_REPORTS_PER_IP?: string;
+  RATE_COMMENTS_PER_USER?: string;
+  RATE_COMMENTS_PER_IP?: string;
+  RATE_UPVOTES_PER_USER?: string;
+  RATE_UPVOTES_PER_IP?: string;
+  RATE_SIGNUPS_PER_IP?: string;
 }
 
 export type AppEnv = {
