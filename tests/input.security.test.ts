@@ -31,8 +31,9 @@ describe('input security: control characters', () => {
     const before = await count('bugs');
     const res = await call('/api/bugs', { form, json: true });
     expect(res.status).toBe(422);
-    const body = (await res.json()) as { fields?: Record<string, string> };
-    expect(body.fields?.[field]).toMatch(/control characters/);
+    const body = (await res.json()) as { error: { code: string; fields?: Record<string, string> } };
+    expect(body.error.code).toBe('validation_failed');
+    expect(body.error.fields?.[field]).toMatch(/control characters/);
     expect(await count('bugs')).toBe(before);
   });
 
@@ -68,13 +69,17 @@ describe('input security: control characters', () => {
       form: { ...base, username: 'nul\u0000user', email: 'nul@example.test' },
     });
     expect(a.status).toBe(422);
-    expect(((await a.json()) as { fields: Record<string, string> }).fields.username).toMatch(/control characters/);
+    expect(((await a.json()) as { error: { fields: Record<string, string> } }).error.fields.username).toMatch(
+      /control characters/,
+    );
     const b = await call('/api/auth/signup', {
       json: true,
       form: { ...base, username: 'nulmail_user', email: 'nul\u0000@example.test' },
     });
     expect(b.status).toBe(422);
-    expect(((await b.json()) as { fields: Record<string, string> }).fields.email).toMatch(/control characters/);
+    expect(((await b.json()) as { error: { fields: Record<string, string> } }).error.fields.email).toMatch(
+      /control characters/,
+    );
     expect(await count('users', "username = 'nulmail_user' OR email = 'nul@example.test'")).toBe(0);
     const l = await call('/api/auth/login', { json: true, form: { username: 'x\u0000y', password: 'whatever' } });
     expect(l.status).toBe(422);
