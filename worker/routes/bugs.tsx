@@ -33,6 +33,7 @@ import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { HOSTNAME_RE, parseReportUrl } from '../lib/url';
 import { fieldErrors } from '../lib/validation';
+import { withFormToken } from '../middleware/form-token';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -210,10 +211,13 @@ bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
   if (rep === 'json') return c.json({ upvoted, upvotes });
   return c.html(
-    <UpvoteControl
-      bug={{ id: bug.id, upvotes }}
-      actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-    />,
+    withFormToken(
+      c,
+      <UpvoteControl
+        bug={{ id: bug.id, upvotes }}
+        actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
+      />,
+    ),
   );
 });
 
@@ -253,7 +257,7 @@ bugs.post(
     if (rep === 'page') return c.redirect(`/bugs/${bug.id}#comment-${id}`, 303);
     const comments = await listComments(c.var.db, bug.id);
     if (rep === 'json') return c.json({ comment: comments.find((cm) => cm.id === id) }, 201);
-    return c.html(<CommentsSection bugId={bug.id} comments={comments} signedIn />);
+    return c.html(withFormToken(c, <CommentsSection bugId={bug.id} comments={comments} signedIn />));
   },
 );
 
@@ -333,7 +337,7 @@ bugs.post(
     c.header('HX-Reswap', 'innerHTML');
     c.header('HX-Push-Url', location);
     const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(<BugDetailView bug={bug} actions={actions} comments={comments} />);
+    return c.html(withFormToken(c, <BugDetailView bug={bug} actions={actions} comments={comments} />));
   },
 );
 
