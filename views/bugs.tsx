@@ -371,7 +371,7 @@ export function ReportForm({
       <input
         id="url"
         name="url"
-        type="url"
+        type="text"
         inputmode="url"
         required
         maxlength={2048}
