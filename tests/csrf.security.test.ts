@@ -148,6 +148,28 @@ describe('csrf: forms from browsers that send neither Origin nor Sec-Fetch-Site'
     expect(again.status).toBe(303);
   });
 
+  it('a form whose session has ended still reaches its handler (it can say so; no bare 403)', async () => {
+    const { username } = await signUp('expired');
+    const { cookie, token } = await formPair('/login');
+    const login = await call('/api/auth/login', {
+      ...TEXT_BROWSER,
+      cookie,
+      form: { username, password: PASSWORD, _form: token },
+    });
+    const session = sessionCookie(login);
+    const form = await formPair('/bugs/new', `${cookie}; ${session}`);
+    // The session ends elsewhere (log out on another device), then this page's form is sent.
+    await call('/api/auth/logout', { cookie: session, form: {} });
+    const host = uniqueHost('expired');
+    const res = await call('/api/bugs', {
+      ...TEXT_BROWSER,
+      cookie: `${cookie}; ${session}`,
+      form: report(host, { _form: form.token, private: 'on' }),
+    });
+    expect(res.status).not.toBe(403);
+    expect([303, 401, 422]).toContain(res.status);
+  });
+
   it('the form cookie is __Host-, HttpOnly, Secure, SameSite=Lax, Path=/ and never has a Domain', async () => {
     const res = await call('/signup');
     const set = res.headers.getSetCookie().find((c) => c.startsWith('__Host-blt_form='));

@@ -68,6 +68,7 @@ function skipper(skip: readonly string[]) {
  * reaches its handler, which can say so.
  */
 export function formToken(opts: { skip?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
+  if ((opts.skip ?? []).some((p) => !p.startsWith('/'))) throw new Error('formToken: skip entries are paths');
   const skipped = skipper(opts.skip ?? []);
   return async function formToken(c, next) {
     c.set('formToken', null);
