@@ -1,7 +1,7 @@
 import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
-import { ErrorSummary, FieldError, fieldAria } from './components/form';
+import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
 
 export interface BugListProps {
@@ -154,6 +154,7 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
       data-hx-target="this"
       data-hx-swap="outerHTML"
     >
+      <FormToken />
       <button
         type="submit"
         class={actions.upvoted ? 'secondary' : undefined}
@@ -248,6 +249,7 @@ export function CommentsSection(props: {
           data-hx-swap="outerHTML"
           novalidate
         >
+          <FormToken />
           <label for="comment-body">Add a comment</label>
           <textarea
             id="comment-body"
@@ -336,6 +338,7 @@ export function BugDetailView({
         <div class="bug-actions">
           {actions.canClose && bug.status !== 'spam' ? (
             <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <FormToken />
               <input type="hidden" name="status" value={bug.status === 'open' ? 'closed' : 'open'} />
               <button type="submit" class="secondary">
                 {bug.status === 'open' ? 'Close bug' : 'Reopen bug'}
@@ -344,6 +347,7 @@ export function BugDetailView({
           ) : null}
           {actions.canMarkSpam && bug.status !== 'spam' ? (
             <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <FormToken />
               <input type="hidden" name="status" value="spam" />
               <button type="submit" class="danger">
                 Mark as spam
@@ -403,6 +407,7 @@ export function ReportForm({
       data-hx-swap="outerHTML"
       novalidate
     >
+      <FormToken />
       <ErrorSummary errors={errors} />
       {privateRefused ? <PrivateRefused /> : null}
       <label for="url">Address of the page with the bug</label>
@@ -412,7 +417,7 @@ export function ReportForm({
       <input
         id="url"
         name="url"
-        type="url"
+        type="text"
         inputmode="url"
         required
         maxlength={2048}

@@ -1,3 +1,4 @@
+import type { FormTokenSource } from '../views/components/form';
 import type { SessionUser } from '../views/layout';
 import type { DB } from './db';
 
@@ -25,6 +26,8 @@ export type AppEnv = {
     requestId: string;
     /** The signed-in user, or null; set by the session middleware. */
     user: SessionUser | null;
+    /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
+    formToken: FormTokenSource | null;
   };
 };
 
@@ -34,6 +37,7 @@ declare module 'hono' {
     db: DB;
     requestId: string;
     user: SessionUser | null;
+    formToken: FormTokenSource | null;
   }
   /** What every full page passes to the layout: `c.render(content, { title, user })`. Hono merges
    * this interface (biome.json keeps it from being "simplified" into an unmergeable type alias). */

@@ -247,4 +247,15 @@ auth.get('/api/auth/me', (c) => {
   });
 });
 
+/**
+ * The static shell's neutral "Account" link (public/index.html cannot know who is signed in):
+ * the profile for a signed-in reader, the login page (coming back here) for anyone else.
+ */
+auth.get('/account', (c) => {
+  c.header('Cache-Control', 'private, no-store');
+  c.header('Vary', 'Cookie');
+  const user = c.var.user;
+  return c.redirect(user ? `/users/${encodeURIComponent(user.username)}` : '/login?next=%2Faccount', 303);
+});
+
 export default auth;

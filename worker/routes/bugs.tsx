@@ -45,6 +45,7 @@ import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import { fieldErrors, plainText } from '../lib/validation';
+import { withFormToken } from '../middleware/form-token';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -301,10 +302,13 @@ bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
   if (rep === 'json') return c.json({ upvoted, upvotes });
   return c.html(
-    <UpvoteControl
-      bug={{ id: bug.id, upvotes }}
-      actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-    />,
+    withFormToken(
+      c,
+      <UpvoteControl
+        bug={{ id: bug.id, upvotes }}
+        actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
+      />,
+    ),
   );
 });
 
@@ -361,7 +365,7 @@ bugs.post(
       const comment = page.rows.find((cm) => cm.id === id);
       return c.json({ comment }, created ? 201 : 200);
     }
-    return c.html(<CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />);
+    return c.html(withFormToken(c, <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />));
   },
 );
 
@@ -508,7 +512,7 @@ bugs.post(
     c.header('HX-Reswap', 'innerHTML');
     c.header('HX-Push-Url', location);
     const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(<BugDetailView bug={bug} actions={actions} comments={comments} />);
+    return c.html(withFormToken(c, <BugDetailView bug={bug} actions={actions} comments={comments} />));
   },
 );
 
