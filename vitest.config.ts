@@ -11,6 +11,12 @@ export default defineConfig(async () => ({
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
           JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long-0123456789',
+          // Every test request comes from one client IP, so the per-IP write limits are lifted;
+          // tests of the limits set their own small numbers (tests/writes.security.test.ts).
+          RATE_REPORTS_PER_IP: '100000',
+          RATE_COMMENTS_PER_IP: '100000',
+          RATE_UPVOTES_PER_IP: '100000',
+          RATE_SIGNUPS_PER_IP: '100000',
         },
       },
     }),

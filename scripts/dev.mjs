@@ -10,6 +10,9 @@ import { seed } from './seed.mjs';
 const port = process.env.PORT ?? '8787';
 const persistTo = process.env.BLT_PERSIST_TO; // tests use a throwaway database
 const persistArgs = persistTo ? ['--persist-to', persistTo] : [];
+// LOCAL_PROTOCOL=https serves https with wrangler's self-signed certificate (the lynx journey
+// needs it: lynx never sends a Secure cookie over http).
+const protocolArgs = process.env.LOCAL_PROTOCOL === 'https' ? ['--local-protocol', 'https'] : [];
 
 const devVars = join(root, '.dev.vars');
 if (!existsSync(devVars)) {
@@ -35,6 +38,7 @@ const child = spawn(
     '--log-level',
     process.env.LOG_LEVEL ?? 'info',
     ...persistArgs,
+    ...protocolArgs,
   ],
   { cwd: root, env: wranglerEnv, stdio: 'inherit' },
 );

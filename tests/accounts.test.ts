@@ -16,7 +16,8 @@ describe('points', () => {
     const host = uniqueHost('points');
     const first = await call('/api/bugs', { cookie: alice.cookie, form: report(host) });
     expect(first.status).toBe(303);
-    await call('/api/bugs', { cookie: alice.cookie, form: report(host) });
+    // A different second report: an identical one within a minute would be the same report.
+    await call('/api/bugs', { cookie: alice.cookie, form: report(host, { title: 'A second bug on that site' }) });
     expect(await scoreOf(alice.id)).toBe(3 + 1 + 3);
     expect(await scoreOf(alice.id, month())).toBe(7);
     expect(await ledgerSum(alice.id)).toBe(7);

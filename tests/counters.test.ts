@@ -101,8 +101,17 @@ describe('title search (FTS5)', () => {
       if (!cursor) break;
     }
     expect(seen).toEqual([...many].reverse()); // newest first, no duplicates or gaps
-    for (const hostile of ['"', 'NEAR(a b)', 'title:x', '* OR 1', ')(', 'a" OR "b']) {
-      await expect(ids(hostile)).resolves.toBeInstanceOf(Array);
-    }
+    // FTS5 syntax typed into the box is searched as words: no error, and the words must match.
+    const odd = await seedBug({ hostname: host, title: 'NEAR alpha beta title OR xylophone' });
+    const expected: [string, number[]][] = [
+      ['"', []], // no words at all: nothing matches
+      [')(', []],
+      ['NEAR(a b)', [odd]], // the words NEAR, a*, b*
+      ['title:x', [odd]], // title*, x* (xylophone): not a column filter
+      ['a" OR "b', [odd]],
+      ['* OR 1', []], // OR is a word here, and no title has a word starting with 1
+      ['NEAR(a z)', []], // z matches nothing: every word is required
+    ];
+    for (const [hostile, want] of expected) expect(await ids(hostile), hostile).toEqual(want);
   });
 });

@@ -1,18 +1,44 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, signUp } from './helpers';
+import { PUBLIC_FRAGMENTS } from '../worker/app';
+import { embedCacheKey } from '../worker/middleware/public';
+import { call, ORIGIN, signUp } from './helpers';
 
 const FOREIGN = { Origin: 'https://chapter.example.org' };
-let n = 0;
-/** A query the cache has not seen, so the response is computed, not replayed. */
-function fresh(): string {
-  n += 1;
-  return `fresh=${Date.now()}-${n}`;
+
+/** Drops the cached fragment and JSON of `path`, so the next request is computed, not replayed. */
+async function purge(path: string): Promise<string> {
+  const url = new URL(path, ORIGIN);
+  const params = PUBLIC_FRAGMENTS[url.pathname as keyof typeof PUBLIC_FRAGMENTS];
+  for (const rep of ['fragment', 'json'] as const) await caches.default.delete(embedCacheKey(url, rep, params));
+  return path;
+}
+
+/** Users with points this month, so the leaderboard fragment has profile links to check. */
+async function seedLeaders(n: number): Promise<string[]> {
+  const month = new Date().toISOString().slice(0, 7);
+  const names: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = `embed_${Math.random().toString(36).slice(2, 12)}`;
+    const row = await env.DB.prepare(
+      "INSERT INTO users (username, email, password_hash) VALUES (?, ?, 'x') RETURNING id",
+    )
+      .bind(name, `${name}@example.test`)
+      .first<{ id: number }>();
+    for (const period of ['all', month]) {
+      await env.DB.prepare('INSERT INTO user_scores (user_id, period, score, bugs) VALUES (?, ?, ?, 1)')
+        .bind(row!.id, period, 1_000_000 - i)
+        .run();
+    }
+    names.push(name);
+  }
+  return names;
 }
 
 describe('embed security: public fragments', () => {
   for (const path of ['/api/leaderboard', '/api/stats']) {
     it(`${path}: foreign Origin gets ACAO * and no credentials header`, async () => {
-      const res = await call(`${path}?${fresh()}`, { hx: true, headers: FOREIGN });
+      const res = await call(await purge(path), { hx: true, headers: FOREIGN });
       expect(res.status).toBe(200);
       expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
       expect(res.headers.get('Access-Control-Allow-Credentials')).toBeNull();
@@ -41,8 +67,8 @@ describe('embed security: public fragments', () => {
 
     it(`${path}: no Set-Cookie, and the same bytes with or without a session cookie`, async () => {
       const { cookie } = await signUp('embedder');
-      const anon = await call(`${path}?${fresh()}`, { hx: true, headers: FOREIGN });
-      const withCookie = await call(`${path}?${fresh()}`, { hx: true, headers: FOREIGN, cookie });
+      const anon = await call(await purge(path), { hx: true, headers: FOREIGN });
+      const withCookie = await call(await purge(path), { hx: true, headers: FOREIGN, cookie });
       expect(anon.headers.get('X-BLT-Cache')).toBe('MISS');
       expect(withCookie.headers.get('X-BLT-Cache')).toBe('MISS');
       expect(anon.headers.getSetCookie()).toEqual([]);
@@ -51,14 +77,9 @@ describe('embed security: public fragments', () => {
       expect(withCookie.headers.get('ETag')).toBe(anon.headers.get('ETag'));
     });
 
-    it(`${path}: links in the fragment are absolute`, async () => {
-      const html = await (await call(`${path}?${fresh()}`, { hx: true })).text();
-      const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
-      for (const h of hrefs) expect(h).toMatch(/^http:\/\/example\.com\//);
-    });
-
     it(`${path}: a second request is served from the cache, and a matching ETag gets 304`, async () => {
-      const q = fresh();
+      const q = 'limit=25';
+      await purge(`${path}?${q}`);
       const first = await call(`${path}?${q}`, { hx: true });
       expect(first.headers.get('X-BLT-Cache')).toBe('MISS');
       const body = await first.text();
@@ -77,6 +98,61 @@ describe('embed security: public fragments', () => {
       expect(json.headers.get('Content-Type')).toMatch(/json/);
     });
   }
+});
+
+describe('embed security: links lead back to BLT-Next', () => {
+  it('/api/leaderboard: every link in the fragment is absolute, profile links included', async () => {
+    const names = await seedLeaders(3);
+    const html = await (await call(await purge('/api/leaderboard?limit=3'), { hx: true })).text();
+    const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(hrefs).toEqual(expect.arrayContaining(names.map((n) => `http://example.com/users/${n}`)));
+    for (const h of hrefs) expect(h).toMatch(/^http:\/\/example\.com\//);
+  });
+
+  it('/api/stats: the count links are absolute', async () => {
+    const html = await (await call(await purge('/api/stats'), { hx: true })).text();
+    const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
+    expect(hrefs).toEqual(
+      expect.arrayContaining(['http://example.com/bugs?status=open', 'http://example.com/bugs?status=closed']),
+    );
+    for (const h of hrefs) expect(h).toMatch(/^http:\/\/example\.com\//);
+  });
+});
+
+describe('embed cache: keyed on the known parameters only (issue 7 item 16)', () => {
+  it('/api/stats with a random unknown parameter is answered from the cache, not D1', async () => {
+    await purge('/api/stats');
+    expect((await call('/api/stats', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
+    for (const q of [`fresh=${Math.random()}`, `nocache=${Date.now()}`, 'a=1&b=2']) {
+      const res = await call(`/api/stats?${q}`, { hx: true });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('X-BLT-Cache')).toBe('HIT');
+    }
+  });
+
+  it('/api/leaderboard: unknown parameters share the key; month and limit do not', async () => {
+    await purge('/api/leaderboard?limit=7');
+    await purge('/api/leaderboard?limit=8');
+    expect((await call('/api/leaderboard?limit=7', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
+    expect((await call('/api/leaderboard?limit=7&fresh=1', { hx: true })).headers.get('X-BLT-Cache')).toBe('HIT');
+    expect((await call('/api/leaderboard?fresh=2&limit=7', { hx: true })).headers.get('X-BLT-Cache')).toBe('HIT');
+    expect((await call('/api/leaderboard?limit=8&fresh=1', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
+  });
+
+  it('EMBED_CACHE=off (the bench switch) computes every answer and says BYPASS', async () => {
+    const vars = env as unknown as Record<string, string | undefined>;
+    vars.EMBED_CACHE = 'off';
+    try {
+      for (let i = 0; i < 2; i++) {
+        const res = await call('/api/stats', { hx: true });
+        expect(res.status).toBe(200);
+        expect(res.headers.get('X-BLT-Cache')).toBe('BYPASS');
+        expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
+      }
+    } finally {
+      delete vars.EMBED_CACHE;
+    }
+  });
 });
 
 describe('embed security: framing', () => {

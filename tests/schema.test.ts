@@ -53,6 +53,8 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_attempts: { id: 'INTEGER', account: 'TEXT', ip: 'TEXT', created_at: 'TEXT' },
   bug_counts: { day: 'TEXT', label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
+  write_limits: { bucket: 'TEXT', window_start: 'INTEGER', count: 'INTEGER', max_count: 'INTEGER' },
+  recent_posts: { key: 'TEXT', target_id: 'INTEGER', created_at: 'INTEGER' },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
@@ -103,34 +105,52 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
     ]);
   });
 
+  /** A domain of this test's own, so no test depends on rows another one made. */
+  async function ownDomain(): Promise<number> {
+    const host = `schema-${crypto.randomUUID()}.example`;
+    const row = await env.DB.prepare('INSERT INTO domains (hostname) VALUES (?) RETURNING id')
+      .bind(host)
+      .first<{ id: number }>();
+    return row!.id;
+  }
+
   it('enforces the CHECK constraints on labels, severities and statuses', async () => {
-    await env.DB.prepare(`INSERT INTO domains (hostname) VALUES ('checks.example')`).run();
+    const domainId = await ownDomain();
     const insert = (label: string, severity: string, status: string) =>
       env.DB.prepare(
-        `INSERT INTO bugs (domain_id, url, title, label, severity, status) VALUES ((SELECT id FROM domains WHERE hostname = 'checks.example'), 'https://checks.example/', 'A valid title', ?, ?, ?)`,
+        `INSERT INTO bugs (domain_id, url, title, label, severity, status) VALUES (?, 'https://checks.example/', 'A valid title', ?, ?, ?)`,
       )
-        .bind(label, severity, status)
+        .bind(domainId, label, severity, status)
         .run();
     await expect(insert('general', 'none', 'open')).resolves.toBeTruthy();
-    await expect(insert('nonsense', 'none', 'open')).rejects.toThrow(/CHECK/);
-    await expect(insert('general', 'extreme', 'open')).rejects.toThrow(/CHECK/);
-    await expect(insert('general', 'none', 'pending')).rejects.toThrow(/CHECK/);
+    await expect(insert('nonsense', 'none', 'open')).rejects.toThrow(/CHECK constraint failed: label IN \(/);
+    await expect(insert('general', 'extreme', 'open')).rejects.toThrow(/CHECK constraint failed: severity IN \(/);
+    await expect(insert('general', 'none', 'pending')).rejects.toThrow(/CHECK constraint failed: status IN \(/);
   });
 
-  it('rejects non-http URLs and duplicate usernames ignoring case', async () => {
-    await expect(
-      env.DB.prepare(
-        `INSERT INTO bugs (domain_id, url, title) VALUES ((SELECT id FROM domains LIMIT 1), 'javascript:alert(1)', 'A valid title')`,
-      ).run(),
-    ).rejects.toThrow(/CHECK|NOT NULL/);
-    await env.DB.prepare(
-      `INSERT INTO users (username, email, password_hash) VALUES ('CaseUser', 'a@x.test', 'x')`,
-    ).run();
-    await expect(
-      env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('caseuser', 'b@x.test', 'x')`).run(),
-    ).rejects.toThrow(/UNIQUE/);
-    await expect(
-      env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES ('other', 'A@X.test', 'x')`).run(),
-    ).rejects.toThrow(/UNIQUE/);
+  it('rejects non-http URLs with the url CHECK', async () => {
+    const domainId = await ownDomain();
+    const insert = (url: string) =>
+      env.DB.prepare(`INSERT INTO bugs (domain_id, url, title) VALUES (?, ?, 'A valid title')`)
+        .bind(domainId, url)
+        .run();
+    await expect(insert('javascript:alert(1)')).rejects.toThrow(/CHECK constraint failed: length\(url\) <= 2048/);
+    await expect(insert('ftp://x.example/')).rejects.toThrow(/CHECK constraint failed: length\(url\) <= 2048/);
+    await expect(insert('https://x.example/')).resolves.toBeTruthy();
+  });
+
+  it('rejects duplicate usernames and emails ignoring case', async () => {
+    const name = `Case${crypto.randomUUID().slice(0, 8)}`;
+    const insert = (username: string, email: string) =>
+      env.DB.prepare(`INSERT INTO users (username, email, password_hash) VALUES (?, ?, 'x')`)
+        .bind(username, email)
+        .run();
+    await insert(name, `${name}@x.test`);
+    await expect(insert(name.toLowerCase(), `other-${name}@x.test`)).rejects.toThrow(
+      /UNIQUE constraint failed: users\.username/,
+    );
+    await expect(insert(`${name}_2`, `${name.toUpperCase()}@X.TEST`)).rejects.toThrow(
+      /UNIQUE constraint failed: users\.email/,
+    );
   });
 });

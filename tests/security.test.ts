@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import headersFile from '../public/_headers?raw';
 import { CSP_DIRECTIVES } from '../worker/middleware/security';
@@ -142,10 +143,30 @@ describe('security: user input', () => {
     expect(pages[0]).not.toContain('href="javascript:');
   });
 
-  it('errors never leak internals', async () => {
+  it('errors never leak internals: a 404 says only that', async () => {
     const res = await call('/bugs/1e3');
     expect(res.status).toBe(404);
     const text = await res.text();
     expect(text).not.toMatch(/at .*\.ts:\d+|Error:|SQLITE/);
+  });
+
+  it('a route that really fails answers 500 with the request id and no stack, SQL or table names', async () => {
+    // Break the database under the route for this test only: /stats reads bug_counts.
+    await env.DB.prepare('ALTER TABLE bug_counts RENAME TO bug_counts_away').run();
+    try {
+      for (const r of [{}, { hx: true }, { json: true }]) {
+        const res = await call('/stats', r);
+        expect(res.status).toBe(500);
+        const id = res.headers.get('X-Request-Id');
+        expect(id).toMatch(/^[0-9a-f-]{36}$/);
+        const text = await res.text();
+        expect(text).toContain(id!);
+        expect(text).toMatch(r.json ? /"code":"internal_error"/ : /Something went wrong/);
+        expect(text).not.toMatch(/bug_counts|no such table|SQLITE|D1_ERROR|SELECT|Error:|\.ts:\d+|at [\w.]+ \(/i);
+      }
+    } finally {
+      await env.DB.prepare('ALTER TABLE bug_counts_away RENAME TO bug_counts').run();
+    }
+    expect((await call('/stats')).status).toBe(200);
   });
 });

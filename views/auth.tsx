@@ -1,5 +1,5 @@
 import type { JSX } from 'hono/jsx/jsx-runtime';
-import { ErrorSummary, FieldError, fieldAria } from './components/form';
+import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
 import type { SessionUser } from './layout';
 
 export interface AuthValues {
@@ -22,6 +22,7 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
       data-hx-swap="outerHTML"
       novalidate
     >
+      <FormToken />
       <ErrorSummary errors={errors} />
       <input type="hidden" name="next" value={values.next ?? ''} />
       <label for="username">Username</label>
@@ -132,6 +133,7 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
       data-hx-swap="outerHTML"
       novalidate
     >
+      <FormToken />
       <ErrorSummary errors={errors} />
       <input type="hidden" name="next" value={values.next ?? ''} />
       <label for="username">Username or email</label>

@@ -1,7 +1,7 @@
 import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
-import { ErrorSummary, FieldError, fieldAria } from './components/form';
+import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
 
 export interface BugListProps {
@@ -154,6 +154,7 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
       data-hx-target="this"
       data-hx-swap="outerHTML"
     >
+      <FormToken />
       <button
         type="submit"
         class={actions.upvoted ? 'secondary' : undefined}
@@ -173,10 +174,42 @@ export interface CommentView {
   username: string;
 }
 
-/** Comments (newest last) and the form to add one; htmx swaps the whole section. */
+/** One page of comments and the links to its neighbours (plain href, and htmx's fragment URL). */
+export interface CommentsPageView {
+  rows: CommentView[];
+  total: number;
+  /** Number of the first row in the thread, so lists number comments the same on every page. */
+  start: number;
+  older: { href: string; fragmentHref: string } | null;
+  newer: { href: string; fragmentHref: string } | null;
+}
+
+function CommentsLink({
+  to,
+  rel,
+  children,
+}: {
+  to: { href: string; fragmentHref: string };
+  rel: string;
+  children: string;
+}) {
+  return (
+    <p class="more">
+      <a href={to.href} data-hx-get={to.fragmentHref} data-hx-target="#comments" data-hx-swap="outerHTML" rel={rel}>
+        {children}
+      </a>
+    </p>
+  );
+}
+
+/**
+ * Comments, a page at a time (newest page by default, oldest first within it, so the newest is
+ * last) and the form to add one; htmx swaps the whole section, and "Older comments" / "Newer
+ * comments" are plain links without JS.
+ */
 export function CommentsSection(props: {
   bugId: number;
-  comments: CommentView[];
+  comments: CommentsPageView;
   signedIn: boolean;
   value?: string | undefined;
   error?: string | undefined;
@@ -184,10 +217,15 @@ export function CommentsSection(props: {
   const { bugId, comments } = props;
   return (
     <section class="comments" id="comments" aria-labelledby="comments-heading">
-      <h2 id="comments-heading">Comments ({comments.length})</h2>
-      {comments.length === 0 ? <p class="muted">No comments yet.</p> : null}
-      <ol class="comment-list">
-        {comments.map((cm) => (
+      <h2 id="comments-heading">Comments ({comments.total})</h2>
+      {comments.total === 0 ? <p class="muted">No comments yet.</p> : null}
+      {comments.older ? (
+        <CommentsLink to={comments.older} rel="prev">
+          Older comments
+        </CommentsLink>
+      ) : null}
+      <ol class="comment-list" start={comments.start > 1 ? comments.start : undefined}>
+        {comments.rows.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
               <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a>{' '}
@@ -197,6 +235,11 @@ export function CommentsSection(props: {
           </li>
         ))}
       </ol>
+      {comments.newer ? (
+        <CommentsLink to={comments.newer} rel="next">
+          Newer comments
+        </CommentsLink>
+      ) : null}
       {props.signedIn ? (
         <form
           method="post"
@@ -206,6 +249,7 @@ export function CommentsSection(props: {
           data-hx-swap="outerHTML"
           novalidate
         >
+          <FormToken />
           <label for="comment-body">Add a comment</label>
           <textarea
             id="comment-body"
@@ -244,7 +288,7 @@ export function BugDetailView({
 }: {
   bug: BugDetail;
   actions: BugActions;
-  comments: CommentView[];
+  comments: CommentsPageView;
   commentValue?: string | undefined;
   commentError?: string | undefined;
 }) {
@@ -294,6 +338,7 @@ export function BugDetailView({
         <div class="bug-actions">
           {actions.canClose && bug.status !== 'spam' ? (
             <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <FormToken />
               <input type="hidden" name="status" value={bug.status === 'open' ? 'closed' : 'open'} />
               <button type="submit" class="secondary">
                 {bug.status === 'open' ? 'Close bug' : 'Reopen bug'}
@@ -302,6 +347,7 @@ export function BugDetailView({
           ) : null}
           {actions.canMarkSpam && bug.status !== 'spam' ? (
             <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
+              <FormToken />
               <input type="hidden" name="status" value="spam" />
               <button type="submit" class="danger">
                 Mark as spam
@@ -331,7 +377,7 @@ export interface ReportValues {
   severity?: string | undefined;
   private?: boolean | undefined;
 }
-export type FieldErrors = Partial<Record<keyof ReportValues, string>>;
+export type FieldErrors = Partial<Record<keyof ReportValues | 'form', string>>;
 
 /**
  * The report form. Posted without JS it answers 303 or this form again at 422; with htmx it
@@ -361,6 +407,7 @@ export function ReportForm({
       data-hx-swap="outerHTML"
       novalidate
     >
+      <FormToken />
       <ErrorSummary errors={errors} />
       {privateRefused ? <PrivateRefused /> : null}
       <label for="url">Address of the page with the bug</label>
@@ -370,7 +417,7 @@ export function ReportForm({
       <input
         id="url"
         name="url"
-        type="url"
+        type="text"
         inputmode="url"
         required
         maxlength={2048}

@@ -1,5 +1,6 @@
 import type { Child } from 'hono/jsx';
 import { ASSET_VERSIONS } from './asset-versions';
+import { FormToken } from './components/form';
 
 /** Who the header shows as signed in; null when nobody is. */
 export interface SessionUser {
@@ -36,6 +37,7 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
       <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
       <span class="muted">({user.points} pts)</span> ·{' '}
       <form method="post" action="/api/auth/logout" class="inline">
+        <FormToken />
         <button type="submit" class="link">
           Log out
         </button>

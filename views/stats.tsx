@@ -166,7 +166,6 @@ export function StatsPage({ stats, perDay, byLabel }: StatsPageProps) {
       <h2 id="per-day-heading">Bugs reported per day</h2>
       <figure>
         <PerDayChart days={perDay} />
-        <figcaption class="visually-hidden">Bugs reported per day, as a table:</figcaption>
         <NumbersTable
           caption={`Bugs reported per day, last ${perDay.length} days`}
           column="Day"

@@ -1,16 +1,17 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { csrf } from 'hono/csrf';
 import { HTTPException } from 'hono/http-exception';
 import { jsxRenderer } from 'hono/jsx-renderer';
 import { requestId } from 'hono/request-id';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { FormTokenContext } from '../views/components/form';
 import { ErrorView } from '../views/errors';
 import { Layout } from '../views/layout';
 import { apiError, codeForStatus, ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
 import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
+import { formToken, sameOriginForms } from './middleware/form-token';
 import { publicFragment } from './middleware/public';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
@@ -21,19 +22,25 @@ import site from './routes/site';
 import users from './routes/users';
 import type { AppEnv } from './types';
 
-/** Fragments any site may embed with htmx; they never depend on who is asking. */
-export const PUBLIC_FRAGMENTS = ['/api/leaderboard', '/api/stats'] as const;
+/**
+ * Fragments any site may embed with htmx; they never depend on who is asking. Each lists the
+ * query parameters its route reads: the only ones its cache key holds.
+ */
+export const PUBLIC_FRAGMENTS = {
+  '/api/leaderboard': ['month', 'limit', 'after'],
+  '/api/stats': [],
+} as const satisfies Record<string, readonly string[]>;
 
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
-export const SESSION_FREE = [...PUBLIC_FRAGMENTS, '/embed/*'] as const;
+export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
 
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
  * The application. Middleware order matters: ids and headers first so even errors carry them,
- * then the page renderer (error pages need it), the checks that refuse a request
- * (CSRF, size, type), then data and routes.
+ * then the page renderer (error pages need it) and the form token its forms carry, the checks
+ * that refuse a request (size, type, then CSRF, which may read the form), then data and routes.
  */
 export function createApp() {
   const app = new Hono<AppEnv>();
@@ -47,19 +54,22 @@ export function createApp() {
   });
   app.use(
     jsxRenderer(
-      ({ children, title, description, user }) => (
-        <Layout title={title} description={description} user={user}>
-          {children}
-        </Layout>
+      ({ children, title, description, user }, c) => (
+        <FormTokenContext.Provider value={c.var.formToken ?? null}>
+          <Layout title={title} description={description} user={user}>
+            {children}
+          </Layout>
+        </FormTokenContext.Provider>
       ),
       { docType: true },
     ),
   );
-  app.use(csrf());
+  app.use(formToken({ skip: SESSION_FREE }));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
   app.use(formBodiesOnly());
+  app.use(sameOriginForms());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
-  for (const path of PUBLIC_FRAGMENTS) app.use(path, publicFragment({ maxAge: 60 }));
+  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ maxAge: 60, params }));
   app.use(database());
   app.use(session({ skip: SESSION_FREE }));
   app.route('/', auth);

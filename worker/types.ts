@@ -1,3 +1,4 @@
+import type { FormTokenSource } from '../views/components/form';
 import type { SessionUser } from '../views/layout';
 import type { DB } from './db';
 
@@ -6,6 +7,16 @@ export interface Env {
   DB: D1Database;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
+  /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */
+  EMBED_CACHE?: string;
+  /** Hourly write limits (worker/lib/limits.ts); whole numbers as text, set in wrangler.toml [vars]. */
+  RATE_REPORTS_PER_USER?: string;
+  RATE_REPORTS_PER_IP?: string;
+  RATE_COMMENTS_PER_USER?: string;
+  RATE_COMMENTS_PER_IP?: string;
+  RATE_UPVOTES_PER_USER?: string;
+  RATE_UPVOTES_PER_IP?: string;
+  RATE_SIGNUPS_PER_IP?: string;
   /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
   LOGIN_LIMIT_ACCOUNT_IP?: string;
   LOGIN_LIMIT_ACCOUNT?: string;
@@ -20,6 +31,8 @@ export type AppEnv = {
     requestId: string;
     /** The signed-in user, or null; set by the session middleware. */
     user: SessionUser | null;
+    /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
+    formToken: FormTokenSource | null;
   };
 };
 
@@ -29,6 +42,7 @@ declare module 'hono' {
     db: DB;
     requestId: string;
     user: SessionUser | null;
+    formToken: FormTokenSource | null;
   }
   /** What every full page passes to the layout: `c.render(content, { title, user })`. Hono merges
    * this interface (biome.json keeps it from being "simplified" into an unmergeable type alias). */

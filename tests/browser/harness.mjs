@@ -2,6 +2,8 @@
 // Debian's Chromium through playwright-core. Never downloads a browser.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,13 +33,43 @@ export function freePort() {
   });
 }
 
-/** `npm start` on a free port with its own database; resolves once /api/health answers. */
-export async function startServer() {
-  const port = await freePort();
+/**
+ * One HTTP(S) request to the server under test, without following redirects. The https server
+ * uses wrangler's self-signed local certificate, so it is not verified (it is our own process).
+ */
+export function get(url, { method = 'GET', headers = {}, body } = {}) {
+  const u = new URL(url);
+  const send = u.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(u, { method, headers, rejectUnauthorized: false, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * `npm start` on a free port (TEST_PORT if set) with its own database; resolves once
+ * /api/health answers. `https: true` serves https (`wrangler dev --local-protocol https`).
+ */
+export async function startServer({ https = false } = {}) {
+  const port = process.env.TEST_PORT ? Number(process.env.TEST_PORT) : await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'blt-browser-db-'));
   const child = spawn('node', ['scripts/dev.mjs'], {
     cwd: root,
-    env: { ...process.env, PORT: String(port), BLT_PERSIST_TO: persist, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env,
+      PORT: String(port),
+      BLT_PERSIST_TO: persist,
+      LOG_LEVEL: 'warn',
+      LOCAL_PROTOCOL: https ? 'https' : 'http',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
@@ -48,13 +80,13 @@ export async function startServer() {
   child.stderr.on('data', (d) => {
     log += d;
   });
-  const base = `http://127.0.0.1:${port}`;
+  const base = `${https ? 'https' : 'http'}://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`npm start exited early:\n${log}`);
     try {
-      const r = await fetch(`${base}/api/health`);
-      if (r.ok) break;
+      const r = await get(`${base}/api/health`);
+      if (r.status === 200) break;
     } catch {}
     if (Date.now() > deadline) throw new Error(`server did not come up in 120 s:\n${log}`);
     await new Promise((r) => setTimeout(r, 300));
@@ -62,6 +94,7 @@ export async function startServer() {
   return {
     base,
     port,
+    persist,
     log: () => log,
     async stop() {
       try {

@@ -103,9 +103,7 @@ describe('Journey C: accounts with JavaScript disabled', () => {
     const { page, problems } = s;
     const username = `nojs_${stamp}`;
     const password = 'a long enough password';
-    await page.goto(`${server.base}/`);
-    await page.getByRole('link', { name: 'Sign up' }).click();
-    await page.waitForURL('**/signup');
+    await page.goto(`${server.base}/signup`);
     visited.add('/signup');
     await page.fill('#username', username);
     await page.fill('#email', `${username}@example.test`);
@@ -160,6 +158,34 @@ describe('Journey C: accounts with JavaScript disabled', () => {
     const res = await page.goto(bugUrl);
     assert.equal(res.status(), 404);
     assert.deepEqual(unexpected(problems, [401, 404, 422]), []);
+  });
+});
+
+describe('Journey H: the static shell with JavaScript disabled tells no one to log in', () => {
+  const s = useBrowser({ javaScriptEnabled: false });
+
+  test('the Account link leads to the login page, then to the profile; / and /about stay honest', async () => {
+    const { page, problems } = s;
+    await page.goto(`${server.base}/`);
+    await page.getByRole('link', { name: 'Account' }).click();
+    await page.waitForURL('**/login?next=%2Faccount');
+    await page.fill('#username', 'demo_carol');
+    await page.fill('#password', 'demo-password-123');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL('**/users/demo_carol');
+    for (const path of ['/', '/about']) {
+      await page.goto(`${server.base}${path}`);
+      assert.doesNotMatch(await page.locator('body').textContent(), /log ?in|sign ?up/i, path);
+      await page.getByRole('link', { name: 'Account' }).click();
+      await page.waitForURL('**/users/demo_carol');
+    }
+    // Something real to read on the home page without JS, and links to the live pages.
+    await page.goto(`${server.base}/`);
+    assert.ok(await page.getByRole('heading', { name: 'How it works' }).isVisible());
+    for (const name of ['See the latest bugs', 'See the numbers', 'leaderboard']) {
+      assert.ok(await page.getByRole('link', { name, exact: true }).first().isVisible(), name);
+    }
+    assert.deepEqual(unexpected(problems), []);
   });
 });
 

@@ -1,3 +1,5 @@
+import { createContext, useContext } from 'hono/jsx';
+
 /** Field messages keyed by field name; `form` is a message about the whole form. */
 export type Errors = Partial<Record<string, string>>;
 
@@ -31,4 +33,25 @@ export function ErrorSummary({ errors }: { errors: Errors }) {
       </ul>
     </div>
   );
+}
+
+/** What the Worker hands views for the form token; reading `value` marks the token as used. */
+export interface FormTokenSource {
+  readonly value: string;
+}
+
+/**
+ * Carries the form token down to forms without a Hono Context (views stay functions of their
+ * props). The Worker provides it around every page (app.tsx) and fragment (lib/respond.ts).
+ */
+export const FormTokenContext = createContext<FormTokenSource | null>(null);
+
+/**
+ * The hidden `_form` field every `<form method="post">` starts with. Browsers that send Origin or
+ * Sec-Fetch-Site do not need it; lynx, w3m and older browsers send neither, and this field is how
+ * the Worker knows their form came from BLT-Next (worker/middleware/form-token.ts).
+ */
+export function FormToken() {
+  const source = useContext(FormTokenContext);
+  return source ? <input type="hidden" name="_form" value={source.value} /> : null;
 }

@@ -1,5 +1,6 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { refreshCounters } from './counters';
+import { claimPost } from './dedupe';
 import { type DB, prepare } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
@@ -187,6 +188,8 @@ export interface NewBugInput {
   severity: Severity;
   isHidden: boolean;
   userId: number | null;
+  /** Double-post key (db/dedupe.ts): an identical report within a minute then writes nothing. */
+  dedupeKey?: string;
 }
 
 /** BLT's rules: points for a signed-in report, and one more when it is a domain's first. */
@@ -255,6 +258,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
   }
 
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
+  if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
   const results = await d1.batch<{ id: number }>(statements.map((q) => prepare(d1, q)));
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');

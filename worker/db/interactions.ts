@@ -1,5 +1,7 @@
 import { type SelectQueryBuilder, sql } from 'kysely';
+import type { Cursor } from './bugs';
 import { type CounterKey, refreshCounters } from './counters';
+import { claimPost } from './dedupe';
 import { type DB, prepare } from './index';
 import type { Database, Label } from './schema';
 
@@ -46,26 +48,111 @@ export interface CommentItem {
   username: string;
 }
 
-/** Comments oldest first, so the newest is last, as in a conversation. */
-export async function listComments(db: DB, bugId: number, limit = 500): Promise<CommentItem[]> {
+/** Comments per page: a long thread stays readable and its newest page is always one request. */
+export const COMMENTS_PER_PAGE = 50;
+
+export interface CommentPage {
+  /** Oldest first within the page, so the newest is last, as in a conversation. */
+  rows: CommentItem[];
+  total: number;
+  /** Position of the first row in the whole thread (1 = the first comment ever). */
+  start: number;
+  /** Cursors for the pages before and after this one (null when there is none). */
+  older: Cursor | null;
+  newer: Cursor | null;
+}
+
+function commentColumns(db: DB, bugId: number) {
   return db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.user_id')
     .select(['comments.id', 'comments.body', 'comments.created_at', 'users.username'])
-    .where('comments.bug_id', '=', bugId)
-    .orderBy('comments.created_at', 'asc')
-    .orderBy('comments.id', 'asc')
-    .limit(limit)
-    .execute();
+    .where('comments.bug_id', '=', bugId);
 }
 
-export async function addComment(db: DB, bugId: number, userId: number, body: string): Promise<number> {
-  const row = await db
+const position = (c: CommentItem): Cursor => ({ createdAt: c.created_at, id: c.id });
+
+/**
+ * One page of a bug's comments, seeking by (created_at, id) over comments_by_bug: by default the
+ * newest page (where a new comment lands), or the page before `before` / after `after`.
+ */
+export async function commentPage(
+  db: DB,
+  bugId: number,
+  opts: { before?: Cursor | null; after?: Cursor | null; limit?: number } = {},
+): Promise<CommentPage> {
+  const limit = opts.limit ?? COMMENTS_PER_PAGE;
+  const { before, after } = opts;
+  const totalQuery = db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('bug_id', '=', bugId)
+    .executeTakeFirst();
+  let rows: CommentItem[];
+  let older: Cursor | null = null;
+  let newer: Cursor | null = null;
+  if (after) {
+    const found = await commentColumns(db, bugId)
+      .where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('comments.created_at', 'comments.id'), '>', tuple(after.createdAt, after.id)),
+      )
+      .orderBy('comments.created_at', 'asc')
+      .orderBy('comments.id', 'asc')
+      .limit(limit + 1)
+      .execute();
+    rows = found.slice(0, limit);
+    if (found.length > limit && rows.length) newer = position(rows.at(-1)!);
+    older = rows.length ? position(rows[0]!) : after;
+  } else {
+    let q = commentColumns(db, bugId);
+    if (before) {
+      q = q.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('comments.created_at', 'comments.id'), '<', tuple(before.createdAt, before.id)),
+      );
+    }
+    const found = await q
+      .orderBy('comments.created_at', 'desc')
+      .orderBy('comments.id', 'desc')
+      .limit(limit + 1)
+      .execute();
+    rows = found.slice(0, limit).reverse();
+    if (found.length > limit && rows.length) older = position(rows[0]!);
+    if (before) newer = rows.length ? position(rows.at(-1)!) : before;
+  }
+  const total = (await totalQuery)?.n ?? 0;
+  const first = rows[0];
+  let start = total - rows.length + 1;
+  if (first && (before || after) && (older !== null || newer !== null)) {
+    const earlier = await db
+      .selectFrom('comments')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('bug_id', '=', bugId)
+      .where(({ eb, refTuple, tuple }) => eb(refTuple('created_at', 'id'), '<', tuple(first.created_at, first.id)))
+      .executeTakeFirst();
+    start = (earlier?.n ?? 0) + 1;
+  }
+  return { rows, total, start: Math.max(1, start), older, newer };
+}
+
+/**
+ * Adds a comment. With `dedupeKey` (see db/dedupe.ts) the same batch claims the key, so an
+ * identical comment within a minute fails as a duplicate and writes nothing.
+ */
+export async function addComment(
+  db: DB,
+  d1: D1Database,
+  input: { bugId: number; userId: number; body: string; dedupeKey?: string },
+): Promise<number> {
+  const insert = db
     .insertInto('comments')
-    .values({ bug_id: bugId, user_id: userId, body, created_at: new Date().toISOString() })
+    .values({ bug_id: input.bugId, user_id: input.userId, body: input.body, created_at: new Date().toISOString() })
     .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .compile();
+  const claim = input.dedupeKey ? claimPost(db, input.dedupeKey, sql<number>`(SELECT max(id) FROM comments)`) : [];
+  const [result] = await d1.batch<{ id: number }>([insert, ...claim].map((q) => prepare(d1, q)));
+  const id = result?.results[0]?.id;
+  if (typeof id !== 'number') throw new Error('addComment: the batch returned no comment id');
+  return id;
 }
 
 /** The fields of a bug that its counters and points depend on. */

@@ -15,6 +15,8 @@ export interface Database {
   login_attempts: LoginAttemptsTable;
   bug_counts: BugCountsTable;
   bugs_fts: BugsFtsTable;
+  write_limits: WriteLimitsTable;
+  recent_posts: RecentPostsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -139,6 +141,21 @@ export interface BugCountsTable {
 export interface BugsFtsTable {
   rowid: number;
   title: string;
+}
+
+/** Hourly write counters (worker/db/limits.ts); `count <= max_count` is a CHECK. */
+export interface WriteLimitsTable {
+  bucket: string;
+  window_start: number;
+  count: number;
+  max_count: number;
+}
+
+/** Reports and comments of the last minute by key (worker/db/dedupe.ts); created_at in ms. */
+export interface RecentPostsTable {
+  key: string;
+  target_id: number;
+  created_at: number;
 }
 
 export type User = Selectable<UsersTable>;

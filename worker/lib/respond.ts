@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { withFormToken } from '../middleware/form-token';
 import { ApiError, jsonError } from './errors';
 import { representation } from './negotiate';
 
@@ -25,7 +26,7 @@ export function respond(c: Context, a: Answer): Response | Promise<Response> {
       return body instanceof ApiError ? jsonError(c, body) : c.json(body, status);
     }
     case 'fragment':
-      return c.html((a.fragment ?? a.page)(), status);
+      return c.html(withFormToken(c, (a.fragment ?? a.page)()), status);
     default:
       c.status(status);
       return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });

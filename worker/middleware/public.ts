@@ -24,16 +24,32 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
 }
 
 /**
+ * The Cache API key of an embeddable answer: its path, the parameters that change it (in a fixed
+ * order, every value), and the representation. Anything else in the query string is ignored, so
+ * `?fresh=<random>` cannot make each request miss the cache and cost a D1 query.
+ */
+export function embedCacheKey(url: URL, rep: 'fragment' | 'json', params: readonly string[]): Request {
+  const key = new URL(url.pathname, url.origin);
+  for (const name of params) for (const value of url.searchParams.getAll(name)) key.searchParams.append(name, value);
+  key.searchParams.set('__representation', rep);
+  return new Request(key.toString(), { method: 'GET' });
+}
+
+/**
  * For fragments and JSON other sites embed (leaderboard, stats): open CORS without credentials,
  * a preflight that allows htmx's headers, `Cache-Control: public` with an ETag (304 when it
  * matches), and answers from the Workers Cache API while fresh so a popular embed costs no D1
- * query. `X-BLT-Cache: HIT|MISS` says which happened. Full pages pass through untouched: they
+ * query. The cache key holds only `params`, the query parameters the route reads (see
+ * embedCacheKey). `X-BLT-Cache: HIT|MISS` says which happened; with the var `EMBED_CACHE=off`
+ * (set only by `npm run bench`, to measure computed answers) it is `BYPASS` and nothing is cached. Full pages pass through untouched: they
  * carry the signed-in header. The session middleware skips these paths, so no cookie can
  * change the bytes and no Set-Cookie is ever sent.
  */
-export function publicFragment(opts: { maxAge?: number } = {}): MiddlewareHandler<AppEnv> {
+export function publicFragment(opts: { maxAge?: number; params: readonly string[] }): MiddlewareHandler<AppEnv> {
   const maxAge = opts.maxAge ?? 60;
   if (!Number.isInteger(maxAge) || maxAge <= 0) throw new Error('publicFragment: maxAge must be a positive integer');
+  const params = [...opts.params];
+  if (params.some((p) => !/^[a-z_]+$/.test(p))) throw new Error('publicFragment: params are query parameter names');
   const cors = {
     'Access-Control-Allow-Origin': '*',
     'Access-Control-Expose-Headers': 'ETag, X-BLT-Cache',
@@ -50,16 +66,14 @@ export function publicFragment(opts: { maxAge?: number } = {}): MiddlewareHandle
     const rep = representation(c);
     if (rep === 'page' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
 
-    const url = new URL(c.req.url);
-    url.searchParams.set('__representation', rep);
-    url.searchParams.sort();
-    const key = new Request(url.toString(), { method: 'GET' });
+    const key = embedCacheKey(new URL(c.req.url), rep, params);
+    const bypass = c.env.EMBED_CACHE === 'off';
     const cache = caches.default;
     // Text, not an ArrayBuffer: workerd may detach a buffer once it has been used as a body.
     let body: string;
     let headers: Headers;
-    let state: 'HIT' | 'MISS';
-    const cached = await cache.match(key);
+    let state: 'HIT' | 'MISS' | 'BYPASS';
+    const cached = bypass ? undefined : await cache.match(key);
     if (cached) {
       state = 'HIT';
       body = await cached.text();
@@ -67,14 +81,14 @@ export function publicFragment(opts: { maxAge?: number } = {}): MiddlewareHandle
     } else {
       await next();
       if (c.res.status !== 200) return;
-      state = 'MISS';
+      state = bypass ? 'BYPASS' : 'MISS';
       body = await c.res.text();
       headers = new Headers(c.res.headers);
       headers.delete('Set-Cookie');
       headers.delete('X-Request-Id');
       headers.set('Cache-Control', `public, max-age=${maxAge}`);
       headers.set('ETag', await etagOf(body));
-      await cache.put(key, new Response(body, { status: 200, headers }));
+      if (!bypass) await cache.put(key, new Response(body, { status: 200, headers }));
     }
     for (const [k, v] of Object.entries(cors)) headers.set(k, v);
     headers.set('X-BLT-Cache', state);

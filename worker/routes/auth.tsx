@@ -13,11 +13,12 @@ import {
 } from '../db/users';
 import { passwordProblem } from '../lib/credentials';
 import { apiError, fail, jsonError } from '../lib/errors';
+import { writeSlot } from '../lib/limits';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
-import { fieldErrors } from '../lib/validation';
+import { fieldErrors, plainText } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const text = z.string().optional().catch(undefined);
@@ -35,11 +36,13 @@ export const signupSchema = z
       .trim()
       .min(3, 'The username needs 3 to 30 characters.')
       .max(30, 'The username needs 3 to 30 characters.')
+      .check(plainText('The username'))
       .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.'),
     email: z
       .string({ error: 'Enter your email address.' })
       .trim()
       .max(254, 'That email address is too long.')
+      .check(plainText('The email address'))
       .pipe(z.email({ error: 'Enter a valid email address.' })),
     // Length is checked here, before any hashing, so a huge password costs nothing.
     password: z
@@ -62,7 +65,8 @@ export const loginSchema = z.object({
     .string({ error: 'Enter your username or email.' })
     .trim()
     .min(1, 'Enter your username or email.')
-    .max(254, 'Wrong username or password.'),
+    .max(254, 'Wrong username or password.')
+    .check(plainText('The username')),
   password: z
     .string({ error: 'Enter your password.' })
     .min(1, 'Enter your password.')
@@ -100,7 +104,7 @@ async function signedIn(
 function formAgain(
   c: Context,
   kind: 'signup' | 'login',
-  status: 401 | 422,
+  status: 401 | 422 | 429,
   values: AuthValues,
   errors: AuthErrors,
   json: () => unknown = () => apiError('validation_failed', undefined, errors),
@@ -137,6 +141,13 @@ auth.post(
     const form = c.req.valid('form');
     const db = c.var.db;
     const values = { username: form.username, email: form.email, next: safeNextPath(form.next) ?? undefined };
+    // Counted before any lookup or hashing, so a refused sign-up costs nothing and reveals nothing.
+    const refusal = await writeSlot(c, 'signup');
+    if (refusal) {
+      return formAgain(c, 'signup', 429, values, { form: refusal.message }, () =>
+        apiError('rate_limited', refusal.message),
+      );
+    }
     const unavailable = async () => {
       const why = await usernameUnavailable(db, form.username);
       return why && formAgain(c, 'signup', 422, values, { username: USERNAME_MESSAGES[why] });
@@ -264,6 +275,17 @@ auth.get('/api/auth/me', (c) => {
     fragment: () => <UserSlot user={user} />,
     json: () => ({ username: user?.username, points: user?.points, role: user?.role }),
   });
+});
+
+/**
+ * The static shell's neutral "Account" link (public/index.html cannot know who is signed in):
+ * the profile for a signed-in reader, the login page (coming back here) for anyone else.
+ */
+auth.get('/account', (c) => {
+  c.header('Cache-Control', 'private, no-store');
+  c.header('Vary', 'Cookie');
+  const user = c.var.user;
+  return c.redirect(user ? `/users/${encodeURIComponent(user.username)}` : '/login?next=%2Faccount', 303);
 });
 
 export default auth;

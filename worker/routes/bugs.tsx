@@ -6,6 +6,7 @@ import {
   BugDetailView,
   BugRows,
   BugsPage,
+  type CommentsPageView,
   CommentsSection,
   ReportForm,
   ReportPage,
@@ -19,6 +20,7 @@ import type { DB } from '../db';
 import {
   type BugDetail,
   type BugFilters,
+  type Cursor,
   decodeCursor,
   encodeCursor,
   findBugById,
@@ -26,13 +28,24 @@ import {
   listBugs,
   similarBugs,
 } from '../db/bugs';
-import { addComment, hasUpvoted, listComments, markSpam, setOpenClosed, toggleUpvote } from '../db/interactions';
+import { firstPost, isDuplicatePost, postKey } from '../db/dedupe';
+import {
+  addComment,
+  type CommentPage,
+  commentPage,
+  hasUpvoted,
+  markSpam,
+  setOpenClosed,
+  toggleUpvote,
+} from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
 import { apiError, fail } from '../lib/errors';
+import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
-import { HOSTNAME_RE, parseReportUrl } from '../lib/url';
-import { fieldErrors } from '../lib/validation';
+import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
+import { fieldErrors, plainText } from '../lib/validation';
+import { withFormToken } from '../middleware/form-token';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -45,9 +58,9 @@ export const listQuery = z.object({
     .trim()
     .toLowerCase()
     .max(253)
-    .refine((d) => d === '' || HOSTNAME_RE.test(d), 'Domain must be a host name such as example.com.')
+    .refine((d) => d === '' || isValidHostname(d), 'Domain must be a host name such as example.com.')
     .optional(),
-  q: z.string().trim().max(200, 'Search at most 200 characters.').optional(),
+  q: z.string().trim().max(200, 'Search at most 200 characters.').check(plainText('The search')).optional(),
   before: z
     .string()
     .optional()
@@ -71,15 +84,28 @@ export const reportSchema = z.object({
     .trim()
     .min(1, 'Enter the address of the page with the bug.')
     .max(2048, 'The address can be at most 2,048 characters.')
-    .refine((u) => parseReportUrl(u) !== null, 'Enter a full address starting with http:// or https://.'),
+    .check(plainText('The address'))
+    .superRefine((u, ctx) => {
+      const r = checkReportUrl(u);
+      if (r.ok) return;
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          r.reason === 'url'
+            ? 'Enter a full address starting with http:// or https://.'
+            : `${r.hostname || 'The site'} is not a valid host name: use the site's name, such as example.com.`,
+      });
+    }),
   title: z
     .string({ error: 'Give the bug a title.' })
     .trim()
     .min(5, 'The title needs at least 5 characters.')
-    .max(200, 'The title can be at most 200 characters.'),
+    .max(200, 'The title can be at most 200 characters.')
+    .check(plainText('The title')),
   description: z
     .string({ error: 'The description must be text.' })
     .max(10_000, 'The description can be at most 10,000 characters.')
+    .check(plainText('The description', { multiline: true }))
     .default(''),
   label: z.enum(LABELS, { error: 'Choose one of the labels.' }).default('general'),
   severity: z.enum(SEVERITIES, { error: 'Choose one of the severities.' }).default('none'),
@@ -166,16 +192,53 @@ bugs.get('/api/bugs/similar', async (c) => {
   });
 });
 
-/** What this viewer may do with this bug, and its comments: everything the bug page needs. */
-async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null) {
+/** Which page of comments: the newest by default, or the one before / after a cursor. */
+type CommentsAt = { before?: Cursor | null; after?: Cursor | null };
+
+/** A page of comments with its links: `/bugs/:id?comments_before=…` and the htmx fragment URL. */
+function commentsView(bugId: number, page: CommentPage): CommentsPageView {
+  const link = (dir: 'before' | 'after', at: Cursor | null) =>
+    at && {
+      href: `/bugs/${bugId}?comments_${dir}=${encodeURIComponent(encodeCursor(at))}#comments`,
+      fragmentHref: `/api/bugs/${bugId}/comments?${dir}=${encodeURIComponent(encodeCursor(at))}`,
+    };
+  return {
+    rows: page.rows,
+    total: page.total,
+    start: page.start,
+    older: link('before', page.older),
+    newer: link('after', page.newer),
+  };
+}
+
+/** The same page for scripts: rows, count, and the cursors of its neighbours. */
+function commentsJson(page: CommentPage) {
+  return {
+    comments: page.rows,
+    comments_total: page.total,
+    comments_older: page.older && encodeCursor(page.older),
+    comments_newer: page.newer && encodeCursor(page.newer),
+  };
+}
+
+/** What this viewer may do with this bug, and a page of its comments: everything the bug page needs. */
+async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
-  const [upvoted, comments] = await Promise.all([
+  const [upvoted, page] = await Promise.all([
     user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
-    listComments(db, bug.id),
+    commentPage(db, bug.id, at),
   ]);
   const actions: BugActions = { signedIn: user !== null, upvoted, canClose: own || admin, canMarkSpam: admin };
-  return { actions, comments };
+  return { actions, comments: commentsView(bug.id, page), page };
+}
+
+/** A comment cursor from the query; a malformed one is a 400, like every list's. */
+function cursorParam(raw: string | undefined): Cursor | null {
+  if (raw === undefined || raw === '') return null;
+  const cursor = decodeCursor(raw);
+  if (!cursor) fail(400, 'Malformed page cursor.');
+  return cursor;
 }
 
 /** The bug with `id` if this viewer may see it; otherwise the same 404 as a missing bug. */
@@ -196,29 +259,56 @@ const ID = ':id{[0-9]{1,15}}';
 for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
   bugs.get(path, async (c) => {
     const bug = await visibleBug(c, c.req.param('id'));
-    const { actions, comments } = await bugPage(c.var.db, bug, c.var.user);
+    const at = {
+      before: cursorParam(c.req.query('comments_before')),
+      after: cursorParam(c.req.query('comments_after')),
+    };
+    const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
     return respond(c, {
       title: bug.title,
       description: `Bug on ${bug.hostname}: ${bug.title}`,
       page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-      json: () => ({ bug, comments }),
+      json: () => ({ bug, ...commentsJson(page) }),
     });
   });
+}
+
+/** One page of comments: the section for htmx, the bug page showing that page, or JSON. */
+bugs.get(`/api/bugs/${ID}/comments`, async (c) => {
+  const bug = await visibleBug(c, c.req.param('id'));
+  const at = { before: cursorParam(c.req.query('before')), after: cursorParam(c.req.query('after')) };
+  const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  return respond(c, {
+    title: bug.title,
+    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
+    fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn={actions.signedIn} />,
+    json: () => commentsJson(page),
+  });
+});
+
+/** JSON callers and buttons get the 429 from onError (page, fragment or JSON, with Retry-After). */
+function refuse(refusal: WriteRefusal): never {
+  fail(429, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
 }
 
 bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   const user = signedInUser(c);
   const bug = await visibleBug(c, c.req.param('id'));
   if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
+  const refusal = await writeSlot(c, 'upvote');
+  if (refusal) refuse(refusal);
   const { upvoted, upvotes } = await toggleUpvote(c.var.db, c.env.DB, bug.id, user.id);
   const rep = representation(c);
   if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
   if (rep === 'json') return c.json({ upvoted, upvotes });
   return c.html(
-    <UpvoteControl
-      bug={{ id: bug.id, upvotes }}
-      actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-    />,
+    withFormToken(
+      c,
+      <UpvoteControl
+        bug={{ id: bug.id, upvotes }}
+        actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
+      />,
+    ),
   );
 });
 
@@ -227,7 +317,8 @@ const commentSchema = z.object({
     .string({ error: 'Write a comment first.' })
     .trim()
     .min(1, 'Write a comment first.')
-    .max(5000, 'A comment can be at most 5,000 characters.'),
+    .max(5000, 'A comment can be at most 5,000 characters.')
+    .check(plainText('The comment', { multiline: true })),
 });
 
 bugs.post(
@@ -236,31 +327,69 @@ bugs.post(
     if (result.success) return;
     const user = signedInUser(c);
     const bug = await visibleBug(c, c.req.param('id'));
-    const { actions, comments } = await bugPage(c.var.db, bug, user);
     const raw = z.object({ body: z.string().optional().catch(undefined) }).safeParse(await c.req.parseBody());
-    const value = raw.success ? raw.data.body : undefined;
-    const error = result.error.issues[0]?.message;
-    return respond(c, {
-      status: 422,
-      title: bug.title,
-      page: () => (
-        <BugDetailView bug={bug} actions={actions} comments={comments} commentValue={value} commentError={error} />
-      ),
-      fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn value={value} error={error} />,
-      json: () => apiError('validation_failed', undefined, { body: error }),
-    });
+    return commentFormAgain(
+      c,
+      bug,
+      user,
+      422,
+      raw.success ? raw.data.body : undefined,
+      result.error.issues[0]?.message,
+    );
   }),
   async (c) => {
     const user = signedInUser(c);
     const bug = await visibleBug(c, c.req.param('id'));
-    const id = await addComment(c.var.db, bug.id, user.id, c.req.valid('form').body);
+    const { body } = c.req.valid('form');
+    const refusal = await writeSlot(c, 'comment');
+    if (refusal) {
+      if (representation(c) === 'json') refuse(refusal);
+      return commentFormAgain(c, bug, user, 429, body, refusal.message);
+    }
+    const key = await postKey('comment', `user:${user.id}`, [bug.id, body]);
+    let id: number | undefined;
+    let created = true;
+    try {
+      id = await addComment(c.var.db, c.env.DB, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
+    } catch (err) {
+      if (!isDuplicatePost(err)) throw err;
+      // The same comment from the same user within a minute: answer with the first one.
+      id = await firstPost(c.var.db, key);
+      created = false;
+      if (id === undefined) throw err;
+    }
     const rep = representation(c);
     if (rep === 'page') return c.redirect(`/bugs/${bug.id}#comment-${id}`, 303);
-    const comments = await listComments(c.var.db, bug.id);
-    if (rep === 'json') return c.json({ comment: comments.find((cm) => cm.id === id) }, 201);
-    return c.html(<CommentsSection bugId={bug.id} comments={comments} signedIn />);
+    const page = await commentPage(c.var.db, bug.id);
+    if (rep === 'json') {
+      const comment = page.rows.find((cm) => cm.id === id);
+      return c.json({ comment }, created ? 201 : 200);
+    }
+    return c.html(withFormToken(c, <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />));
   },
 );
+
+/** The bug page (or its comments section) again with the comment typed and why it was refused. */
+async function commentFormAgain(
+  c: Context,
+  bug: BugDetail,
+  user: SessionUser,
+  status: 422 | 429,
+  value: string | undefined,
+  error: string | undefined,
+) {
+  const { actions, comments } = await bugPage(c.var.db, bug, user);
+  return respond(c, {
+    status,
+    title: bug.title,
+    page: () => (
+      <BugDetailView bug={bug} actions={actions} comments={comments} commentValue={value} commentError={error} />
+    ),
+    fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn value={value} error={error} />,
+    json: () =>
+      status === 429 ? apiError('rate_limited', error) : apiError('validation_failed', undefined, { body: error }),
+  });
+}
 
 const statusSchema = z.object({
   status: z.enum(['open', 'closed', 'spam'], { error: 'Status must be open, closed or spam.' }),
@@ -326,7 +455,20 @@ bugs.post(
         json: () => apiError('unauthorized', PRIVATE_REFUSED),
       });
     }
-    const id = await insertBug(c.var.db, c.env.DB, {
+    const refusal = await writeSlot(c, 'report');
+    if (refusal) {
+      if (representation(c) === 'json') refuse(refusal);
+      const values = keptValues(await c.req.parseBody());
+      const errors = { form: refusal.message };
+      return respond(c, {
+        status: 429,
+        title: 'Report a bug',
+        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} />,
+        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} />,
+        json: () => apiError('rate_limited', refusal.message),
+      });
+    }
+    const input = {
       url: target.url,
       hostname: target.hostname,
       title: form.title,
@@ -335,7 +477,27 @@ bugs.post(
       severity: form.severity,
       isHidden: user !== null && form.private !== undefined,
       userId: user?.id ?? null,
-    });
+    };
+    // The same report from the same author (their IP when anonymous) within a minute is one report.
+    const author = user ? `user:${user.id}` : `ip:${clientIp(c)}`;
+    const key = await postKey('report', author, [
+      input.url,
+      input.title,
+      input.description,
+      input.label,
+      input.severity,
+      input.isHidden,
+    ]);
+    let id: number | undefined;
+    let created = true;
+    try {
+      id = await insertBug(c.var.db, c.env.DB, { ...input, dedupeKey: key });
+    } catch (err) {
+      if (!isDuplicatePost(err)) throw err;
+      id = await firstPost(c.var.db, key);
+      created = false;
+      if (id === undefined) throw err;
+    }
     const location = `/bugs/${id}`;
     const rep = representation(c);
     if (rep === 'page') return c.redirect(location, 303);
@@ -343,14 +505,14 @@ bugs.post(
     if (!bug) fail(404);
     if (rep === 'json') {
       c.header('Location', location);
-      return c.json({ bug }, 201);
+      return c.json({ bug }, created ? 201 : 200);
     }
     // htmx: show the new bug in place of the whole main area and put its URL in history.
     c.header('HX-Retarget', '#main');
     c.header('HX-Reswap', 'innerHTML');
     c.header('HX-Push-Url', location);
     const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(<BugDetailView bug={bug} actions={actions} comments={comments} />);
+    return c.html(withFormToken(c, <BugDetailView bug={bug} actions={actions} comments={comments} />));
   },
 );
 

@@ -9,7 +9,7 @@ import { topReporters } from '../db/leaderboard';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
-import { HOSTNAME_RE } from '../lib/url';
+import { isValidHostname } from '../lib/url';
 import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
@@ -33,10 +33,7 @@ for (const path of ['/stats', '/api/stats'] as const) {
 }
 
 const hostnameParam = z.object({
-  hostname: z
-    .string()
-    .toLowerCase()
-    .refine((h) => h.length <= 253 && HOSTNAME_RE.test(h), 'Not a host name.'),
+  hostname: z.string().toLowerCase().refine(isValidHostname, 'Not a host name.'),
 });
 
 site.get(

@@ -1,0 +1,197 @@
+// Every page and every fragment BLT-Next serves, checked by the Nu Html Checker (npm vnu-jar,
+// run with the system Java) against `npm start` with a throwaway, seeded database.
+// Target: 0 errors. Infos (e.g. the "/>" hono/jsx writes on void elements) are fine; a <title>
+// a fragment carries so htmx can update the document's title is accepted (see wrapFragment).
+// Run: npm run test:html
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { get, startServer } from '../browser/harness.mjs';
+
+const vnuJar = String(createRequire(import.meta.url)('vnu-jar'));
+const JAVA = process.env.JAVA ?? 'java';
+
+let server;
+let dir;
+before(async () => {
+  server = await startServer();
+  dir = mkdtempSync(join(tmpdir(), 'blt-html-'));
+});
+after(async () => {
+  await server?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** One request as a browser (or htmx) would send it; forms come from the same origin. */
+async function fetchHtml(path, { cookie, hx = false, form } = {}) {
+  const headers = {};
+  if (cookie) headers.Cookie = cookie;
+  if (hx) headers['HX-Request'] = 'true';
+  let body;
+  if (form) {
+    body = new URLSearchParams(form).toString();
+    headers['Content-Type'] = 'application/x-www-form-urlencoded';
+    headers.Origin = server.base;
+  }
+  return get(`${server.base}${path}`, { method: form ? 'POST' : 'GET', headers, body });
+}
+
+async function logIn(username) {
+  const res = await fetchHtml('/api/auth/login', { form: { username, password: 'demo-password-123' } });
+  assert.equal(res.status, 303, `log in as ${username}`);
+  return [res.headers['set-cookie']]
+    .flat()
+    .find((c) => c.startsWith('__Host-blt_session='))
+    .split(';')[0];
+}
+
+/** Where htmx puts each kind of fragment, so it is checked in a valid place. */
+const CONTAINERS = {
+  main: ['<main>', '</main>'],
+  list: ['<ol>', '</ol>'],
+  rows: ['<table><tbody>', '</tbody></table>'],
+};
+
+/**
+ * A fragment inside a minimal document. A `<title>` the fragment carries (so htmx can update the
+ * document's title, the one accepted exception) becomes the document's title: it is checked there.
+ */
+function wrapFragment(html, container = 'main') {
+  const [open, close] = CONTAINERS[container];
+  const title = /<title>[\s\S]*?<\/title>/.exec(html)?.[0];
+  const body = title ? html.replace(title, '') : html;
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">${title ?? '<title>Fragment</title>'}</head><body>${open}${body}${close}</body></html>`;
+}
+
+test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
+  const alice = await logIn('demo_alice');
+  const bob = await logIn('demo_bob');
+  const stamp = Date.now().toString(36);
+  const host = `html-${stamp}.example`;
+  const created = await fetchHtml('/api/bugs', {
+    cookie: alice,
+    form: { url: `https://${host}/cart`, title: `Valid HTML check ${stamp}`, description: 'Line one\nLine two' },
+  });
+  assert.equal(created.status, 303);
+  const bug = created.headers.location;
+  const id = bug.split('/').pop();
+  await fetchHtml(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: 'A comment <b>with</b> markup' } });
+  const month = new Date().toISOString().slice(0, 7);
+  /** The path of an htmx "more" link on a page (attribute-escaped, maybe absolute). */
+  const moreLink = async (path, re) => {
+    const href = re.exec((await fetchHtml(path)).text)?.[1]?.replaceAll('&amp;', '&');
+    return href && new URL(href, server.base).href.slice(server.base.length);
+  };
+  const olderBugs = await moreLink('/bugs?limit=3', /data-hx-get="([^"]+before=[^"]+)"/);
+  assert.ok(olderBugs, 'the demo data has more than one page of bugs');
+  const olderLeaders = await moreLink('/leaderboard?limit=1', /<tr class="more">[\s\S]*?data-hx-get="([^"]+)"/);
+  assert.ok(olderLeaders, 'the demo data has more than one reporter with points');
+
+  /** [name, response, kind]: kind is 'page' or a fragment container. */
+  const docs = [];
+  const page = async (path, opts = {}, expected = 200) => {
+    const res = await fetchHtml(path, opts);
+    assert.equal(res.status, expected, `${opts.form ? 'POST' : 'GET'} ${path}`);
+    docs.push([`${opts.form ? 'POST ' : ''}${path}${opts.cookie ? ' (signed in)' : ''}`, res.text, 'page']);
+  };
+  const fragment = async (path, opts = {}, container = 'main', expected = 200) => {
+    const res = await fetchHtml(path, { ...opts, hx: true });
+    assert.equal(res.status, expected, `htmx ${opts.form ? 'POST' : 'GET'} ${path}`);
+    docs.push([`htmx ${opts.form ? 'POST ' : ''}${path}${opts.cookie ? ' (signed in)' : ''}`, res.text, container]);
+  };
+
+  // Pages: the static shell, every Worker page signed out and in, forms with errors, errors.
+  for (const path of ['/', '/about']) await page(path);
+  for (const cookie of [undefined, bob]) {
+    await page('/bugs', { cookie });
+    await page(bug, { cookie });
+    await page('/bugs/new', { cookie });
+    await page('/leaderboard', { cookie });
+    await page('/users/demo_alice', { cookie });
+    await page('/api/auth/me', { cookie });
+  }
+  await page(bug, { cookie: alice }); // the reporter's view: close button
+  await page('/bugs?label=security&status=open&q=checkout');
+  await page(`/bugs${olderBugs.slice('/api/bugs'.length)}`);
+  await page(`/leaderboard?month=${month}`);
+  await page('/stats');
+  await page(`/domains/${host}`);
+  await page('/embed/leaderboard');
+  await page('/login');
+  await page('/signup');
+  await page(`/api/bugs/similar?url=https://${host}/`);
+  await page('/api/bugs', { form: { url: 'shop.example/cart', title: 'ab', description: 'kept' } }, 422);
+  await page('/api/bugs', { form: { url: 'javascript:alert(1)', title: 'A valid enough title' } }, 422);
+  await page('/api/auth/login', { form: { username: 'demo_alice', password: 'wrong password' } }, 401);
+  await page('/api/auth/signup', { form: { username: 'x', email: 'nope', password: 'short' } }, 422);
+  await page(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: ' ' } }, 422);
+  await page('/no-such-page', {}, 404);
+  await page('/bugs/999999999', {}, 404);
+  await page('/users/nobody-here', {}, 404);
+  await page('/bugs?limit=1000', {}, 400);
+  // A foreign Origin: the 403 page.
+  const refused = await get(`${server.base}/api/bugs`, {
+    method: 'POST',
+    headers: { Origin: 'https://evil.example', 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: 'url=https%3A%2F%2Fx.example%2F&title=Cross-site',
+  });
+  assert.equal(refused.status, 403);
+  docs.push(['POST /api/bugs from a foreign origin', refused.text, 'page']);
+
+  // Fragments, each where htmx puts it.
+  await fragment('/api/bugs', {}, 'list');
+  await fragment(olderBugs, {}, 'list');
+  await fragment('/bugs?label=security', {}, 'list');
+  await fragment(`/api/bugs/${id}`, { cookie: bob });
+  await fragment('/bugs/new', { cookie: bob });
+  await fragment('/login');
+  await fragment('/signup');
+  await fragment('/api/leaderboard');
+  await fragment(`/api/leaderboard?month=${month}`);
+  await fragment(olderLeaders, {}, 'rows');
+  await fragment('/api/stats');
+  await fragment('/api/auth/me');
+  await fragment('/api/auth/me', { cookie: bob });
+  await fragment(`/api/bugs/similar?url=https://${host}/`);
+  await fragment('/api/bugs/similar?url=nope');
+  await fragment('/users/demo_alice');
+  await fragment(`/domains/${host}`);
+  await fragment('/api/bugs', { form: { url: 'shop.example/cart', title: 'ab' } }, 'main', 422);
+  await fragment('/api/bugs', { cookie: bob, form: { url: `https://${host}/x`, title: `htmx report ${stamp}` } });
+  await fragment(`/api/bugs/${id}/upvote`, { cookie: bob, form: {} });
+  await fragment(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: 'From htmx' } });
+  await fragment(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: '' } }, 'main', 422);
+  await fragment('/api/auth/login', { form: { username: 'demo_alice', password: 'wrong password' } }, 'main', 401);
+  await fragment('/api/auth/signup', { form: { username: 'x' } }, 'main', 422);
+  await fragment('/api/bugs/999999999', {}, 'main', 404);
+
+  // Every POST form carries the form token (lynx and w3m cannot post without it).
+  for (const [name, html] of docs) {
+    for (const m of html.matchAll(/<form\b[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/g)) {
+      assert.match(m[1], /<input type="hidden" name="_form" value="[^"]+"/, `a POST form without _form in ${name}`);
+    }
+  }
+
+  const files = docs.map(([name, html, kind], i) => {
+    const file = join(dir, `${String(i).padStart(3, '0')}.html`);
+    writeFileSync(file, kind === 'page' ? html : wrapFragment(html, kind));
+    return { file, name, kind };
+  });
+  const r = spawnSync(JAVA, ['-jar', vnuJar, '--format', 'json', '--stdout', ...files.map((f) => f.file)], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  assert.ok(r.stdout, `vnu produced no report (is Java installed?)\n${r.stderr}`);
+  const { messages } = JSON.parse(r.stdout);
+  const byFile = new Map(files.map((f) => [`file:${f.file}`, f]));
+  const errors = messages.filter((m) => m.type === 'error' || m.type === 'non-document-error');
+  const report = errors.map(
+    (m) => `${byFile.get(m.url)?.name ?? m.url}:${m.lastLine ?? '?'}: ${m.message}\n    ${m.extract ?? ''}`,
+  );
+  assert.deepEqual(report, [], `${errors.length} HTML errors in ${files.length} documents`);
+  assert.ok(files.length >= 55, `checked ${files.length} documents`);
+});
