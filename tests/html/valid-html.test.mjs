@@ -122,7 +122,20 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page(`/domains/${host}`);
   await page('/embed/leaderboard');
   await page('/login');
+  await page('/login?signed_up=1&next=%2Fbugs%2Fnew');
   await page('/signup');
+  await page(
+    '/api/auth/signup',
+    {
+      form: {
+        username: 'dem0_alice',
+        email: 'x@example.test',
+        password: 'password1234',
+        password_confirmation: 'password1234',
+      },
+    },
+    422,
+  );
   await page(`/api/bugs/similar?url=https://${host}/`);
   await page('/api/bugs', { form: { url: 'shop.example/cart', title: 'ab', description: 'kept' } }, 422);
   await page('/api/bugs', { form: { url: 'javascript:alert(1)', title: 'A valid enough title' } }, 422);
