@@ -9,7 +9,7 @@ import { chromium } from 'playwright-core';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -31,9 +31,10 @@ export function freePort() {
   });
 }
 
-/** `npm start` on a free port with its own database; resolves once /api/health answers. */
+/** `npm start` on a free port (or TEST_PORT) with its own database; resolves once /api/health answers. */
 export async function startServer() {
-  const port = await freePort();
+  // TEST_PORT pins the port (machines that hand out port ranges); otherwise any free one.
+  const port = process.env.TEST_PORT ? Number(process.env.TEST_PORT) : await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'blt-browser-db-'));
   const child = spawn('node', ['scripts/dev.mjs'], {
     cwd: root,
