@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
+import { html } from 'hono/html';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { FragmentTitle } from '../../views/layout';
 import { representation } from './negotiate';
 
 export interface Answer {
@@ -13,6 +15,12 @@ export interface Answer {
   /** The same data for scripts. */
   json: () => unknown;
   status?: ContentfulStatusCode;
+  /**
+   * For an htmx request that navigates (the fragment stands for a page of its own): the URL
+   * to push, sent as HX-Push-Url, with the page's `<title>` in the fragment so htmx updates
+   * the document title too. Leave unset for fragments that are parts of a page.
+   */
+  pushUrl?: string | undefined;
 }
 
 /** Answers one URL in the representation the request asked for (see lib/negotiate.ts). */
@@ -21,8 +29,12 @@ export function respond(c: Context, a: Answer): Response | Promise<Response> {
   switch (representation(c)) {
     case 'json':
       return c.json(a.json(), status);
-    case 'fragment':
-      return c.html((a.fragment ?? a.page)(), status);
+    case 'fragment': {
+      const body = (a.fragment ?? a.page)();
+      if (a.pushUrl === undefined) return c.html(body, status);
+      c.header('HX-Push-Url', a.pushUrl);
+      return c.html(html`${FragmentTitle({ title: a.title })}${body}`, status);
+    }
     default:
       c.status(status);
       return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });
