@@ -24,6 +24,13 @@ async function reportWithErrors(page, base) {
   await page.locator('.error-summary').waitFor();
 }
 
+/** /bugs with a filter set and the filter panel opened. */
+async function bugsFiltered(page, base) {
+  await page.goto(`${base}/bugs?label=security&status=open`);
+  await page.locator('.filter-panel > summary').click();
+  await page.locator('.filters button').waitFor();
+}
+
 async function logIn(page, base, username) {
   await page.goto(`${base}/login`);
   await page.fill('#username', username);
@@ -44,6 +51,7 @@ try {
   const pages = [
     ['home', '/', [true, false]],
     ['bugs', '/bugs', [true]],
+    ['bugs-filtered', bugsFiltered, [true]],
     ['bug', bugPath, [true]],
     ['report-errors', reportWithErrors, [true, false]],
     ['leaderboard', '/leaderboard', [true], 'demo_alice'],

@@ -46,9 +46,7 @@ describe('ui: report friction', () => {
     const host = uniqueHost('noscheme');
     const res = await call('/api/bugs', { form: { url: `${host}/cart?x=1`, title: 'Typed without a scheme' } });
     expect(res.status).toBe(303);
-    const row = await (
-      await import('cloudflare:workers')
-    ).env.DB.prepare('SELECT url FROM bugs WHERE id = ?')
+    const row = await (await import('cloudflare:workers')).env.DB.prepare('SELECT url FROM bugs WHERE id = ?')
       .bind(Number(res.headers.get('Location')!.split('/').pop()))
       .first<{ url: string }>();
     expect(row?.url).toBe(`https://${host}/cart?x=1`);
@@ -57,7 +55,13 @@ describe('ui: report friction', () => {
   });
 
   it('other schemes and things that are not host names are still refused', async () => {
-    for (const url of ['javascript:alert(1)', 'data:text/html,hi', 'mailto:a@b.example', 'ftp://x.example/', 'no spaces.example']) {
+    for (const url of [
+      'javascript:alert(1)',
+      'data:text/html,hi',
+      'mailto:a@b.example',
+      'ftp://x.example/',
+      'no spaces.example',
+    ]) {
       const res = await call('/api/bugs', { form: { url, title: 'Should never be stored' } });
       expect(res.status, url).toBe(422);
     }
@@ -120,7 +124,9 @@ describe('ui: lists show what carries information', () => {
     expect(html).not.toContain('Severity: None');
     expect(html).toContain('Severity: High');
     expect(html).not.toContain('0 upvotes');
-    expect(html).toMatch(/<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now<\/time>/);
+    expect(html).toMatch(
+      /<time datetime="\d{4}-\d\d-\d\dT[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">just now<\/time>/,
+    );
   });
 
   it('relativeTime reads like a person would say it', () => {

@@ -2,8 +2,8 @@ import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
 import { ErrorSummary, FieldError, fieldAria } from './components/form';
-import { When } from './components/when';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
+import { When } from './components/when';
 
 export interface BugListProps {
   rows: BugListItem[];
@@ -34,6 +34,8 @@ export function BugRows({ rows, nextHref, nextFragmentHref, emptyText, showRepor
             data-hx-target="closest li"
             data-hx-swap="outerHTML"
             rel="next"
+            data-hx-indicator="closest li"
+            data-hx-sync="this:drop"
           >
             Older bugs
           </a>
@@ -117,8 +119,7 @@ export function BugsPage(props: { filters: BugFilters } & BugListProps) {
       <h1>Bugs</h1>
       <details class="filter-panel">
         <summary>
-          <span class="filter-toggle">Filter</span> <span class="muted">Showing:</span>{' '}
-          <ActiveFilters filters={f} />
+          <span class="filter-toggle">Filter</span> <span class="muted">Showing:</span> <ActiveFilters filters={f} />
         </summary>
         <form
           class="filters"
@@ -130,6 +131,7 @@ export function BugsPage(props: { filters: BugFilters } & BugListProps) {
           data-hx-swap="innerHTML"
           data-hx-indicator="this, #bug-list"
           data-hx-disable="find button"
+          data-hx-sync="this:replace"
         >
           <label class="wide">
             Search titles
@@ -198,6 +200,8 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
       data-hx-post={`/api/bugs/${bug.id}/upvote`}
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button"
+      data-hx-sync="this:drop"
     >
       <button
         type="submit"
@@ -235,8 +239,7 @@ export function CommentsSection(props: {
         {comments.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
-              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a>{' '}
-              <When iso={cm.created_at} />
+              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
             </p>
             <p class="comment-body">{cm.body}</p>
           </li>
@@ -249,6 +252,8 @@ export function CommentsSection(props: {
           data-hx-post={`/api/bugs/${bugId}/comments`}
           data-hx-target="#comments"
           data-hx-swap="outerHTML"
+          data-hx-disable="find button"
+          data-hx-sync="this:drop"
           novalidate
         >
           <label for="comment-body">Add a comment</label>
@@ -404,6 +409,8 @@ export function ReportForm({
       data-hx-post="/api/bugs"
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button[type=submit]"
+      data-hx-sync="this:drop"
       novalidate
     >
       <ErrorSummary errors={errors} />
@@ -427,6 +434,7 @@ export function ReportForm({
         data-hx-include="#title"
         data-hx-target="#similar"
         data-hx-swap="innerHTML"
+        data-hx-indicator="#similar"
         {...fieldAria('url', errors, 'url-hint')}
       />
       <FieldError name="url" errors={errors} />
@@ -448,6 +456,7 @@ export function ReportForm({
         data-hx-include="#url"
         data-hx-target="#similar"
         data-hx-swap="innerHTML"
+        data-hx-indicator="#similar"
         {...fieldAria('title', errors)}
       />
       <FieldError name="title" errors={errors} />

@@ -59,6 +59,8 @@ export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab, vie
               data-hx-get={nextFragmentHref ?? nextHref}
               data-hx-target="closest tr"
               data-hx-swap="outerHTML"
+              data-hx-indicator="closest tr"
+              data-hx-sync="this:drop"
               rel="next"
               {...target}
             >

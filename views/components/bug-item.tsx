@@ -7,7 +7,15 @@ import { When } from './when';
  * Only what tells bugs apart is shown: no "Severity: None", no "0 upvotes", no "Open"
  * (the usual state), and no "by <name>" on that reporter's own profile.
  */
-export function BugItem({ bug, base = '', showReporter = true }: { bug: BugListItem; base?: string; showReporter?: boolean }) {
+export function BugItem({
+  bug,
+  base = '',
+  showReporter = true,
+}: {
+  bug: BugListItem;
+  base?: string;
+  showReporter?: boolean;
+}) {
   return (
     <li class="bug-item">
       <a class="bug-title" href={`${base}/bugs/${bug.id}`}>

@@ -179,7 +179,20 @@ export async function similarBugs(db: DB, hostname: string, limit = 5): Promise<
 }
 
 /** Words too common in bug titles to say two reports are about the same thing. */
-const COMMON_WORDS = new Set(['the', 'and', 'for', 'with', 'not', 'does', 'doesn', 'when', 'from', 'this', 'that', 'page']);
+const COMMON_WORDS = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'not',
+  'does',
+  'doesn',
+  'when',
+  'from',
+  'this',
+  'that',
+  'page',
+]);
 
 /**
  * Open public bugs whose titles share words with `title` (any of them, best match first),

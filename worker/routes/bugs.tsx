@@ -336,7 +336,9 @@ bugs.post(
     // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
     const values = keptValues(await c.req.parseBody());
     const errors = fieldErrors(result.error);
-    const similar = await findSimilar(c.var.db, values.url, values.title);
+    const found = await findSimilar(c.var.db, values.url, values.title);
+    // On a form with errors, the hint appears only when it has something to show.
+    const similar = found.rows.length + found.titleRows.length > 0 ? found : undefined;
     return respond(c, {
       status: 422,
       title: 'Report a bug',
