@@ -32,6 +32,7 @@ async function bugsFiltered(page, base) {
 }
 
 async function logIn(page, base, username) {
+  await page.context().clearCookies(); // signed in as someone else, /login shows no form
   await page.goto(`${base}/login`);
   await page.fill('#username', username);
   await page.fill('#password', 'demo-password-123');
@@ -52,7 +53,7 @@ try {
     ['home', '/', [true, false]],
     ['bugs', '/bugs', [true]],
     ['bugs-filtered', bugsFiltered, [true]],
-    ['bug', bugPath, [true]],
+    ['bug', bugPath, [true], 'demo_bob'],
     ['report-errors', reportWithErrors, [true, false]],
     ['leaderboard', '/leaderboard', [true], 'demo_alice'],
     ['stats', '/stats', [true]],
