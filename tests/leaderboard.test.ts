@@ -117,8 +117,9 @@ describe('leaderboard', () => {
     const href = /data-hx-get="([^"]+)"/.exec(table)![1]!.replaceAll('&amp;', '&');
     expect(href).toMatch(/^http:\/\/example\.com\/api\/leaderboard\?/);
     const rows = await (await call(new URL(href).pathname + new URL(href).search, { hx: true })).text();
-    expect(rows.startsWith('<tr>')).toBe(true);
-    expect((rows.match(/<tr>/g) ?? []).length).toBe(1);
+    // Rank 3 is one of the top three, which the row marks (class "top").
+    expect(rows.startsWith('<tr class="top top-3">')).toBe(true);
+    expect((rows.match(/<tr[ >]/g) ?? []).length).toBe(1);
     expect(rows).not.toContain('More reporters');
   });
 

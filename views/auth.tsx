@@ -20,6 +20,8 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
       data-hx-post="/api/auth/signup"
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button[type=submit]"
+      data-hx-sync="this:drop"
       novalidate
     >
       <FormToken />
@@ -131,6 +133,8 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
       data-hx-post="/api/auth/login"
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button[type=submit]"
+      data-hx-sync="this:drop"
       novalidate
     >
       <FormToken />

@@ -3,6 +3,7 @@ import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
 import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
+import { When } from './components/when';
 
 export interface BugListProps {
   rows: BugListItem[];
@@ -10,17 +11,19 @@ export interface BugListProps {
   nextHref: string | null;
   nextFragmentHref: string | null;
   emptyText?: string;
+  /** False on a reporter's own profile, where "by <name>" would repeat the page's title. */
+  showReporter?: boolean;
 }
 
 /**
  * The rows of a list plus its "Older bugs" item. htmx swaps this whole fragment over the old
  * "Older bugs" item, which appends the next page in place; without JS it is a plain link.
  */
-export function BugRows({ rows, nextHref, nextFragmentHref, emptyText }: BugListProps) {
+export function BugRows({ rows, nextHref, nextFragmentHref, emptyText, showReporter }: BugListProps) {
   return (
     <>
       {rows.map((bug) => (
-        <BugItem bug={bug} />
+        <BugItem bug={bug} showReporter={showReporter} />
       ))}
       {rows.length === 0 && emptyText ? <li class="empty">{emptyText}</li> : null}
       {nextHref ? (
@@ -31,6 +34,8 @@ export function BugRows({ rows, nextHref, nextFragmentHref, emptyText }: BugList
             data-hx-target="closest li"
             data-hx-swap="outerHTML"
             rel="next"
+            data-hx-indicator="closest li"
+            data-hx-sync="this:drop"
           >
             Older bugs
           </a>
@@ -71,49 +76,91 @@ function Select<T extends string>(props: {
   );
 }
 
-/** `/bugs`: the filter form and the first page of the list. */
+/** "Label: Security · Open only", or "all bugs": what the collapsed filter form says it is showing. */
+export function describeFilters(f: BugFilters): string {
+  const parts = [
+    f.q ? `Search: “${f.q}”` : null,
+    f.label ? `Label: ${LABEL_NAMES[f.label]}` : null,
+    f.severity ? `Severity: ${SEVERITY_NAMES[f.severity]}` : null,
+    f.status ? `${STATUS_NAMES[f.status]} only` : null,
+    f.domain ? `Domain: ${f.domain}` : null,
+  ].filter((p): p is string => p !== null);
+  return parts.length ? parts.join(' · ') : 'all bugs';
+}
+
+/** The summary line of the filter panel; an htmx filter swaps it out of band. */
+function ActiveFilters({ filters, oob = false }: { filters: BugFilters; oob?: boolean }) {
+  return (
+    <span class="active-filters" id="active-filters" data-hx-swap-oob={oob ? 'true' : undefined}>
+      {describeFilters(filters)}
+    </span>
+  );
+}
+
+/** What the htmx filter form gets back: the new rows, and the summary updated in place. */
+export function BugResults(props: { filters: BugFilters } & BugListProps) {
+  return (
+    <>
+      <ActiveFilters filters={props.filters} oob />
+      <BugRows {...props} emptyText="No bugs match these filters." />
+    </>
+  );
+}
+
+/**
+ * `/bugs`: the filter form and the first page of the list. The form sits in a `<details>`
+ * whose summary names the active filters, so on a phone the list, not the form, fills the
+ * first screen; it works the same without JS.
+ */
 export function BugsPage(props: { filters: BugFilters } & BugListProps) {
   const f = props.filters;
   return (
     <>
       <h1>Bugs</h1>
-      <form
-        class="filters"
-        method="get"
-        action="/bugs"
-        aria-label="Filter bugs"
-        data-hx-get="/bugs"
-        data-hx-target="#bug-list"
-        data-hx-swap="innerHTML"
-        data-hx-push-url="true"
-      >
-        <label>
-          Search titles
-          <input type="search" name="q" value={f.q ?? ''} maxlength={200} />
-        </label>
-        <Select name="label" label="Label" values={LABELS} names={LABEL_NAMES} selected={f.label} any="Any label" />
-        <Select
-          name="severity"
-          label="Severity"
-          values={SEVERITIES}
-          names={SEVERITY_NAMES}
-          selected={f.severity}
-          any="Any severity"
-        />
-        <Select
-          name="status"
-          label="Status"
-          values={['open', 'closed'] as const}
-          names={STATUS_NAMES}
-          selected={f.status}
-          any="Open and closed"
-        />
-        <label>
-          Domain
-          <input type="text" name="domain" value={f.domain ?? ''} placeholder="example.com" maxlength={253} />
-        </label>
-        <button type="submit">Filter</button>
-      </form>
+      <details class="filter-panel">
+        <summary>
+          <span class="filter-toggle">Filter</span> <span class="muted">Showing:</span> <ActiveFilters filters={f} />
+        </summary>
+        <form
+          class="filters"
+          method="get"
+          action="/bugs"
+          aria-label="Filter bugs"
+          data-hx-get="/bugs"
+          data-hx-target="#bug-list"
+          data-hx-swap="innerHTML"
+          data-hx-indicator="this, #bug-list"
+          data-hx-disable="find button"
+          data-hx-sync="this:replace"
+        >
+          <label class="wide">
+            Search titles
+            <input type="search" name="q" value={f.q ?? ''} maxlength={200} />
+          </label>
+          <Select name="label" label="Label" values={LABELS} names={LABEL_NAMES} selected={f.label} any="Any label" />
+          <Select
+            name="severity"
+            label="Severity"
+            values={SEVERITIES}
+            names={SEVERITY_NAMES}
+            selected={f.severity}
+            any="Any severity"
+          />
+          <Select
+            name="status"
+            label="Status"
+            values={['open', 'closed'] as const}
+            names={STATUS_NAMES}
+            selected={f.status}
+            any="Open and closed"
+          />
+          <label>
+            Domain
+            <input type="text" name="domain" value={f.domain ?? ''} placeholder="example.com" maxlength={253} />
+          </label>
+          <button type="submit">Filter</button>
+        </form>
+      </details>
       <BugList id="bug-list" label="Bugs, newest first" {...props} emptyText="No bugs match these filters." />
     </>
   );
@@ -153,6 +200,8 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
       data-hx-post={`/api/bugs/${bug.id}/upvote`}
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button"
+      data-hx-sync="this:drop"
     >
       <FormToken />
       <button
@@ -228,8 +277,7 @@ export function CommentsSection(props: {
         {comments.rows.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
-              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a>{' '}
-              <time datetime={cm.created_at}>{day(cm.created_at)}</time>
+              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
             </p>
             <p class="comment-body">{cm.body}</p>
           </li>
@@ -247,6 +295,8 @@ export function CommentsSection(props: {
           data-hx-post={`/api/bugs/${bugId}/comments`}
           data-hx-target="#comments"
           data-hx-swap="outerHTML"
+          data-hx-disable="find button"
+          data-hx-sync="this:drop"
           novalidate
         >
           <FormToken />
@@ -329,7 +379,7 @@ export function BugDetailView({
         </dd>
         <dt>Reported</dt>
         <dd>
-          <time datetime={bug.created_at}>{day(bug.created_at)}</time> by{' '}
+          <When iso={bug.created_at} /> by{' '}
           {bug.username ? <a href={`/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a> : 'anonymous'}
         </dd>
       </dl>
@@ -389,12 +439,15 @@ export function ReportForm({
   errors = {},
   signedIn = false,
   privateRefused = false,
+  similar,
 }: {
   values?: ReportValues;
   errors?: FieldErrors;
   signedIn?: boolean;
   /** A private report arrived without a valid session: it was not stored; say so and how to log in. */
   privateRefused?: boolean;
+  /** Already-known bugs like this one, shown under the address (422 page, no-JS check). */
+  similar?: SimilarResult | undefined;
 }) {
   return (
     <form
@@ -405,6 +458,8 @@ export function ReportForm({
       data-hx-post="/api/bugs"
       data-hx-target="this"
       data-hx-swap="outerHTML"
+      data-hx-disable="find button[type=submit]"
+      data-hx-sync="this:drop"
       novalidate
     >
       <FormToken />
@@ -412,25 +467,31 @@ export function ReportForm({
       {privateRefused ? <PrivateRefused /> : null}
       <label for="url">Address of the page with the bug</label>
       <p class="hint" id="url-hint">
-        The full http:// or https:// address. The site's domain is taken from it.
+        Such as shop.example/cart (https:// is added when you leave it out). The site's domain is taken from it.
       </p>
       <input
         id="url"
         name="url"
         type="text"
         inputmode="url"
+        autocomplete="url"
+        spellcheck={false}
         required
         maxlength={2048}
         value={values.url ?? ''}
-        placeholder="https://example.com/page"
+        placeholder="shop.example/cart"
         data-hx-get="/api/bugs/similar"
         data-hx-trigger="input changed delay:400ms, change"
+        data-hx-include="#title"
         data-hx-target="#similar"
         data-hx-swap="innerHTML"
+        data-hx-indicator="#similar"
         {...fieldAria('url', errors, 'url-hint')}
       />
       <FieldError name="url" errors={errors} />
-      <div id="similar" class="similar" aria-live="polite"></div>
+      <div id="similar" class="similar" aria-live="polite">
+        {similar ? <SimilarBugs {...similar} /> : null}
+      </div>
 
       <label for="title">Title</label>
       <input
@@ -441,6 +502,12 @@ export function ReportForm({
         minlength={5}
         maxlength={200}
         value={values.title ?? ''}
+        data-hx-get="/api/bugs/similar"
+        data-hx-trigger="change"
+        data-hx-include="#url"
+        data-hx-target="#similar"
+        data-hx-swap="innerHTML"
+        data-hx-indicator="#similar"
         {...fieldAria('title', errors)}
       />
       <FieldError name="title" errors={errors} />
@@ -485,9 +552,14 @@ export function ReportForm({
           You are reporting anonymously. <a href="/login?next=/bugs/new">Log in</a> to earn points and report privately.
         </p>
       )}
-      <button type="submit">
-        Report bug <span class="htmx-indicator">…</span>
-      </button>
+      <div class="form-actions">
+        <button type="submit">Report bug</button>
+        <noscript>
+          <button type="submit" class="secondary" formaction="/api/bugs/similar" formmethod="get" formnovalidate>
+            Check for similar bugs
+          </button>
+        </noscript>
+      </div>
     </form>
   );
 }
@@ -516,6 +588,7 @@ export function ReportPage(props: {
   errors?: FieldErrors;
   signedIn?: boolean;
   privateRefused?: boolean;
+  similar?: SimilarResult | undefined;
 }) {
   return (
     <>
@@ -525,37 +598,78 @@ export function ReportPage(props: {
   );
 }
 
-/** "Is it one of these?": open bugs already known on the host being typed. */
-export function SimilarBugs({ hostname, rows }: { hostname: string | null; rows: BugListItem[] }) {
-  if (!hostname) return <p class="hint">Type the page's full address to see bugs already reported on its site.</p>;
-  if (rows.length === 0) return <p class="muted">No open bugs reported on {hostname} yet.</p>;
+/** Bugs that may already be the one being reported. */
+export interface SimilarResult {
+  /** Host of the address typed, when it is one. */
+  hostname: string | null;
+  /** The title typed, when there is one. */
+  title: string | null;
+  /** Open bugs on that host. */
+  rows: BugListItem[];
+  /** Open bugs elsewhere whose titles share words with it. */
+  titleRows: BugListItem[];
+}
+
+function SimilarList({ rows }: { rows: BugListItem[] }) {
+  return (
+    <ul class="similar-list">
+      {rows.map((b) => (
+        <li>
+          <a href={`/bugs/${b.id}`}>{b.title}</a> <span class="muted">({b.hostname})</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** "Is it one of these?": open bugs on the same host first, then ones with similar titles. */
+export function SimilarBugs({ hostname, title, rows, titleRows }: SimilarResult) {
+  if (!hostname && !title) {
+    return <p class="hint">Type the page's address or a title to see bugs already reported.</p>;
+  }
+  if (rows.length === 0 && titleRows.length === 0) {
+    return (
+      <p class="muted">
+        {hostname ? `No open bugs reported on ${hostname} yet.` : 'No open bugs with a similar title yet.'}
+        {hostname && title ? ' None elsewhere with a similar title either.' : ''}
+      </p>
+    );
+  }
   return (
     <section aria-labelledby="similar-heading">
       <h2 id="similar-heading">Is it one of these?</h2>
-      <p class="hint">Open bugs already reported on {hostname}:</p>
-      <ul class="similar-list">
-        {rows.map((b) => (
-          <li>
-            <a href={`/bugs/${b.id}`}>{b.title}</a>
-          </li>
-        ))}
-      </ul>
+      {rows.length > 0 ? (
+        <>
+          <p class="hint">Open bugs already reported on {hostname}:</p>
+          <SimilarList rows={rows} />
+        </>
+      ) : null}
+      {titleRows.length > 0 ? (
+        <>
+          <p class="hint">Open bugs with a similar title{hostname ? ' on other sites' : ''}:</p>
+          <SimilarList rows={titleRows} />
+        </>
+      ) : null}
     </section>
   );
 }
 
-export function SimilarPage({ hostname, rows }: { hostname: string | null; rows: BugListItem[] }) {
+/** Without JS: the hint as a page of its own, with the form filled in to carry on. */
+export function SimilarPage({
+  similar,
+  values,
+  signedIn,
+}: {
+  similar: SimilarResult;
+  values: ReportValues;
+  signedIn: boolean;
+}) {
   return (
     <>
       <h1>Similar bugs</h1>
-      {hostname ? (
-        <SimilarBugs hostname={hostname} rows={rows} />
-      ) : (
-        <p>Give a full http(s) address to see bugs already reported on its domain.</p>
-      )}
-      <p>
-        <a href="/bugs/new">Report a bug</a>
-      </p>
+      <SimilarBugs {...similar} />
+      <h2>Not there? Report it</h2>
+      <ReportForm values={values} signedIn={signedIn} />
     </>
   );
 }

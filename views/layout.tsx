@@ -85,6 +85,20 @@ export function SiteFooter() {
   );
 }
 
+/** "Bugs · BLT-Next": one spelling for the document title, in pages and in htmx navigations. */
+export function documentTitle(title: string): string {
+  return `${title} · BLT-Next`;
+}
+
+/**
+ * The `<title>` an htmx fragment carries when it stands for a new URL (one it pushes): htmx 4
+ * takes it out of the fragment and sets `document.title`, so the tab and history say where
+ * the user is. Only navigations carry one; parts of a page must not rename it.
+ */
+export function FragmentTitle({ title }: { title: string }) {
+  return <title>{documentTitle(title)}</title>;
+}
+
 /** The full document around every Worker page. */
 export function Layout({ title, user, description, children }: LayoutProps) {
   return (
@@ -92,7 +106,7 @@ export function Layout({ title, user, description, children }: LayoutProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{`${title} · BLT-Next`}</title>
+        <title>{documentTitle(title)}</title>
         <meta
           name="description"
           content={description ?? 'Report bugs you find on any website and climb the leaderboard.'}

@@ -12,6 +12,8 @@ export interface LeaderboardProps {
   nextFragmentHref: string | null;
   /** Open profile links in a new tab (inside an iframe). */
   newTab?: boolean;
+  /** The signed-in reader's username: their own row is marked. Never set on public fragments. */
+  viewer?: string | null | undefined;
 }
 
 function monthName(period: string): string {
@@ -24,22 +26,31 @@ export function periodName(period: string): string {
 }
 
 /** Rows only: what "More reporters" appends in place of itself. */
-export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab }: LeaderboardProps) {
+export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab, viewer }: LeaderboardProps) {
   const target = newTab ? { target: '_blank', rel: 'noopener' } : {};
   return (
     <>
-      {rows.map((r) => (
-        <tr>
-          <td class="num">{r.rank}</td>
-          <th scope="row">
-            <a href={`${base}/users/${encodeURIComponent(r.username)}`} {...target}>
-              {r.username}
-            </a>
-          </th>
-          <td class="num">{r.score}</td>
-          <td class="num">{r.bugs}</td>
-        </tr>
-      ))}
+      {rows.map((r) => {
+        const top = r.rank <= 3;
+        const me = viewer !== undefined && viewer !== null && viewer === r.username;
+        const cls = [top ? `top top-${r.rank}` : '', me ? 'me' : ''].filter(Boolean).join(' ');
+        return (
+          <tr class={cls || undefined} aria-current={me ? 'true' : undefined}>
+            <td class="num">
+              <span class="rank">{r.rank}</span>
+              {top ? <span class="visually-hidden"> (top three)</span> : null}
+            </td>
+            <th scope="row">
+              <a href={`${base}/users/${encodeURIComponent(r.username)}`} {...target}>
+                {r.username}
+              </a>
+              {me ? <span class="you"> (you)</span> : null}
+            </th>
+            <td class="num">{r.score}</td>
+            <td class="num">{r.bugs}</td>
+          </tr>
+        );
+      })}
       {nextHref ? (
         <tr class="more">
           <td colspan={4}>
@@ -48,6 +59,8 @@ export function LeaderRows({ rows, base, nextHref, nextFragmentHref, newTab }: L
               data-hx-get={nextFragmentHref ?? nextHref}
               data-hx-target="closest tr"
               data-hx-swap="outerHTML"
+              data-hx-indicator="closest tr"
+              data-hx-sync="this:drop"
               rel="next"
               {...target}
             >

@@ -1,5 +1,5 @@
 import { BugList, type BugListProps } from './bugs';
-import { day } from './components/format';
+import { When } from './components/when';
 import { periodName } from './leaderboard';
 
 export interface ProfileProps {
@@ -26,7 +26,7 @@ export function ProfileView(p: ProfileProps) {
     <article class="profile" id="profile">
       <h1>{p.username}</h1>
       <p class="muted">
-        Reporting since <time datetime={p.joined}>{day(p.joined)}</time>
+        Joined <When iso={p.joined} />
       </p>
       <dl class="profile-stats">
         <div>
@@ -76,7 +76,7 @@ export function ProfileView(p: ProfileProps) {
             {p.history.map((h) => (
               <tr>
                 <td>
-                  <time datetime={h.created_at}>{day(h.created_at)}</time>
+                  <When iso={h.created_at} />
                 </td>
                 <td>{h.reason}</td>
                 <td>{h.bug_id && h.bug_title ? <a href={`/bugs/${h.bug_id}`}>{h.bug_title}</a> : '—'}</td>

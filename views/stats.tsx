@@ -38,24 +38,28 @@ function niceMax(n: number): number {
   return 10 * pow;
 }
 
+/** A percentage of the chart's width, as SVG length text. */
+const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
+
 /**
- * Bugs per day as an inline SVG column chart. Every non-zero column carries its number, so it
- * reads without colour; `<title>`/`<desc>` name it, and the table below repeats the numbers.
+ * Bugs per day as an inline SVG column chart. It has no viewBox: x positions and widths are
+ * percentages of the chart's own width and text is in CSS pixels, so the chart is drawn for
+ * whatever width it gets and its labels stay 13 px on a phone and on a desk. Every non-zero
+ * column carries its number, so it reads without colour; `<title>`/`<desc>` name it, and the
+ * table below repeats the numbers.
  */
 export function PerDayChart({ days }: { days: { day: string; count: number }[] }) {
-  const w = 720;
   const h = 220;
-  const left = 36;
-  const bottom = 34;
-  const top = 16;
+  const bottom = 30;
+  const top = 22;
   const max = niceMax(Math.max(0, ...days.map((d) => d.count)));
-  const slot = (w - left - 8) / days.length;
+  const slot = 100 / Math.max(1, days.length);
   const y = (v: number) => top + (h - top - bottom) * (1 - v / max);
   const total = days.reduce((a, d) => a + d.count, 0);
   const first = days[0]?.day ?? '';
   const last = days.at(-1)?.day ?? '';
   return (
-    <svg class="chart" viewBox={`0 0 ${w} ${h}`} role="img" aria-labelledby="per-day-title per-day-desc">
+    <svg class="chart" width="100%" height={h} role="img" aria-labelledby="per-day-title per-day-desc">
       <title id="per-day-title">Bugs reported per day, last {days.length} days</title>
       <desc id="per-day-desc">
         {total} public bugs reported from {first} to {last}. The busiest day had{' '}
@@ -63,25 +67,29 @@ export function PerDayChart({ days }: { days: { day: string; count: number }[] }
       </desc>
       {(max > 5 ? [0, max / 2, max] : [0, max]).map((v) => (
         <>
-          <line class="axis" x1={left} x2={w - 4} y1={y(v)} y2={y(v)} stroke-dasharray={v === 0 ? undefined : '3 4'} />
-          <text x={left - 6} y={y(v) + 4} text-anchor="end">
-            {v}
-          </text>
+          <line class="axis" x1="0" x2="100%" y1={y(v)} y2={y(v)} stroke-dasharray={v === 0 ? undefined : '3 4'} />
+          {v === 0 ? null : (
+            <text class="gridlabel" x="0" y={y(v) - 4}>
+              {v}
+            </text>
+          )}
         </>
       ))}
       {days.map((d, i) => {
-        const x = left + i * slot + 2;
         const barH = y(0) - y(d.count);
+        const lastDay = i === days.length - 1;
         return (
           <g>
-            {d.count > 0 ? <rect class="bar" x={x} y={y(d.count)} width={Math.max(1, slot - 4)} height={barH} /> : null}
             {d.count > 0 ? (
-              <text class="value" x={x + (slot - 4) / 2} y={y(d.count) - 3} text-anchor="middle">
+              <rect class="bar" x={pct(i * slot + slot * 0.12)} y={y(d.count)} width={pct(slot * 0.76)} height={barH} />
+            ) : null}
+            {d.count > 0 ? (
+              <text class="value" x={pct((i + 0.5) * slot)} y={y(d.count) - 4} text-anchor="middle">
                 {d.count}
               </text>
             ) : null}
-            {i % 5 === 0 || i === days.length - 1 ? (
-              <text x={x + (slot - 4) / 2} y={h - bottom + 16} text-anchor="middle">
+            {(i % 7 === 0 && i < days.length - 4) || lastDay ? (
+              <text x={lastDay ? '100%' : pct(i * slot)} y={h - bottom + 18} text-anchor={lastDay ? 'end' : 'start'}>
                 {d.day.slice(5)}
               </text>
             ) : null}
@@ -92,17 +100,18 @@ export function PerDayChart({ days }: { days: { day: string; count: number }[] }
   );
 }
 
-/** Bugs by label as horizontal bars, each labelled with its name and number. */
+/**
+ * Bugs by label as horizontal bars, each with its name above it and its number after it:
+ * drawn in percentages of the chart's width like the chart above, so it fits any width.
+ */
 export function ByLabelChart({ labels }: { labels: { label: Label; count: number }[] }) {
-  const w = 720;
-  const row = 26;
-  const nameW = 170;
-  const h = labels.length * row + 8;
+  const row = 42;
+  const h = labels.length * row + 4;
   const max = Math.max(1, ...labels.map((l) => l.count));
   const total = labels.reduce((a, l) => a + l.count, 0);
   const top = [...labels].sort((a, b) => b.count - a.count)[0];
   return (
-    <svg class="chart" viewBox={`0 0 ${w} ${h}`} role="img" aria-labelledby="by-label-title by-label-desc">
+    <svg class="chart" width="100%" height={h} role="img" aria-labelledby="by-label-title by-label-desc">
       <title id="by-label-title">Bugs by label</title>
       <desc id="by-label-desc">
         {total} public bugs in {labels.length} labels
@@ -110,15 +119,15 @@ export function ByLabelChart({ labels }: { labels: { label: Label; count: number
         are in the table that follows.
       </desc>
       {labels.map((l, i) => {
-        const barW = ((w - nameW - 60) * l.count) / max;
-        const yy = 4 + i * row;
+        const barW = (88 * l.count) / max;
+        const yy = i * row;
         return (
           <g>
-            <text x={nameW - 8} y={yy + 16} text-anchor="end">
+            <text x="0" y={yy + 15}>
               {LABEL_NAMES[l.label]}
             </text>
-            {l.count > 0 ? <rect class="bar" x={nameW} y={yy + 3} width={barW} height={row - 8} /> : null}
-            <text class="value" x={nameW + barW + 6} y={yy + 16}>
+            {l.count > 0 ? <rect class="bar" x="0" y={yy + 21} width={pct(barW)} height={14} /> : null}
+            <text class="value" x={pct(barW + (l.count > 0 ? 1.5 : 0))} y={yy + 33}>
               {l.count}
             </text>
           </g>
@@ -131,23 +140,26 @@ export function ByLabelChart({ labels }: { labels: { label: Label; count: number
 /** A chart's numbers as a table, for screen readers (visually hidden beside the chart). */
 function NumbersTable({ caption, column, rows }: { caption: string; column: string; rows: [string, number][] }) {
   return (
-    <table class="visually-hidden">
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          <th scope="col">{column}</th>
-          <th scope="col">Bugs</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map(([name, count]) => (
+    // A table ignores `height`, so the clipping lives on a wrapper that does not.
+    <div class="visually-hidden">
+      <table>
+        <caption>{caption}</caption>
+        <thead>
           <tr>
-            <th scope="row">{name}</th>
-            <td>{count}</td>
+            <th scope="col">{column}</th>
+            <th scope="col">Bugs</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.map(([name, count]) => (
+            <tr>
+              <th scope="row">{name}</th>
+              <td>{count}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

@@ -11,7 +11,7 @@ import { chromium } from 'playwright-core';
 
 const root = new URL('../..', import.meta.url).pathname;
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -97,10 +97,12 @@ export async function startServer({ https = false } = {}) {
     persist,
     log: () => log,
     async stop() {
+      // Wait for the server to exit (not a fixed pause), so its port and files are free after.
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
       try {
         process.kill(-child.pid, 'SIGTERM');
       } catch {}
-      await new Promise((r) => setTimeout(r, 300));
+      await exited;
       rmSync(persist, { recursive: true, force: true });
     },
   };
@@ -176,4 +178,36 @@ export function embedSnippets(base) {
     return m[1].replaceAll('https://blt.example', base);
   };
   return { head: block('htmx-head'), htmx: block('htmx-body'), iframe: block('iframe') };
+}
+
+/** Logs in through the form, as a person would, and waits until the app has let them in. */
+export async function logIn(page, base, username, password = 'demo-password-123') {
+  await page.goto(`${base}/login`);
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/**
+ * Reports a bug through the form (with or without JS) on a host of its own and returns the
+ * bug's path, so a test never depends on what another test or the demo data created.
+ */
+export async function reportBug(page, base, { title, host, label }) {
+  await page.goto(`${base}/bugs/new`);
+  await page.fill('#url', `https://${host}/page`);
+  await page.fill('#title', title);
+  if (label) await page.selectOption('#label', label);
+  await page.getByRole('button', { name: /^Report bug/ }).click();
+  await page.waitForURL(/\/bugs\/\d+$/);
+  await page.locator('h1', { hasText: title }).waitFor();
+  return new URL(page.url()).pathname;
+}
+
+/** Holds requests that match `test` for `ms` before sending them: a slow network, on purpose. */
+export async function slowDown(page, pattern, ms = 1500, test = () => true) {
+  await page.route(pattern, async (route) => {
+    if (test(route.request())) await new Promise((r) => setTimeout(r, ms));
+    await route.continue();
+  });
 }

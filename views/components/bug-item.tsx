@@ -1,8 +1,21 @@
 import type { BugListItem } from '../../worker/db/bugs';
-import { day, LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from './format';
+import { LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from './format';
+import { When } from './when';
 
-/** One row of any bug list; the same markup in pages, fragments and the shell's latest list. */
-export function BugItem({ bug, base = '' }: { bug: BugListItem; base?: string }) {
+/**
+ * One row of any bug list; the same markup in pages, fragments and the shell's latest list.
+ * Only what tells bugs apart is shown: no "Severity: None", no "0 upvotes", no "Open"
+ * (the usual state), and no "by <name>" on that reporter's own profile.
+ */
+export function BugItem({
+  bug,
+  base = '',
+  showReporter = true,
+}: {
+  bug: BugListItem;
+  base?: string;
+  showReporter?: boolean;
+}) {
   return (
     <li class="bug-item">
       <a class="bug-title" href={`${base}/bugs/${bug.id}`}>
@@ -11,21 +24,27 @@ export function BugItem({ bug, base = '' }: { bug: BugListItem; base?: string })
       <p class="bug-meta">
         <a href={`${base}/domains/${encodeURIComponent(bug.hostname)}`}>{bug.hostname}</a>
         <span class={`tag label-${bug.label}`}>{LABEL_NAMES[bug.label]}</span>
-        <span class={`tag sev-${bug.severity}`}>Severity: {SEVERITY_NAMES[bug.severity]}</span>
-        <span class={`tag status-${bug.status}`}>{STATUS_NAMES[bug.status]}</span>
+        {bug.severity === 'none' ? null : (
+          <span class={`tag sev-${bug.severity}`}>Severity: {SEVERITY_NAMES[bug.severity]}</span>
+        )}
+        {bug.status === 'open' ? null : <span class={`tag status-${bug.status}`}>{STATUS_NAMES[bug.status]}</span>}
         {bug.is_hidden ? <span class="tag private">Private</span> : null}
-        <span>
-          by{' '}
-          {bug.username ? (
-            <a href={`${base}/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a>
-          ) : (
-            'anonymous'
-          )}
-        </span>
-        <time datetime={bug.created_at}>{day(bug.created_at)}</time>
-        <span>
-          {bug.upvotes} upvote{bug.upvotes === 1 ? '' : 's'}
-        </span>
+        {showReporter ? (
+          <span>
+            by{' '}
+            {bug.username ? (
+              <a href={`${base}/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a>
+            ) : (
+              'anonymous'
+            )}
+          </span>
+        ) : null}
+        <When iso={bug.created_at} />
+        {bug.upvotes > 0 ? (
+          <span>
+            {bug.upvotes} upvote{bug.upvotes === 1 ? '' : 's'}
+          </span>
+        ) : null}
       </p>
     </li>
   );

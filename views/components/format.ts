@@ -35,3 +35,25 @@ export function qs(params: Record<string, string | number | undefined | null>): 
   const s = sp.toString();
   return s ? `?${s}` : '';
 }
+
+/** "2026-11-27 14:05 UTC": the exact moment, for a `<time>`'s title. */
+export function absolute(iso: string): string {
+  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+}
+
+/**
+ * "3 hours ago", "yesterday", "5 days ago", or the day itself once it is a month old:
+ * computed on the server when the page is rendered, so no script is needed to read it.
+ */
+export function relativeTime(iso: string, now = new Date()): string {
+  const seconds = Math.round((now.getTime() - Date.parse(iso)) / 1000);
+  if (!Number.isFinite(seconds)) return day(iso);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (seconds < 60) return 'just now';
+  if (seconds < 3600) return plural(Math.floor(seconds / 60), 'minute');
+  if (seconds < 86_400) return plural(Math.floor(seconds / 3600), 'hour');
+  const days = Math.floor(seconds / 86_400);
+  if (days === 1) return 'yesterday';
+  if (days < 31) return plural(days, 'day');
+  return day(iso);
+}

@@ -179,6 +179,47 @@ export async function similarBugs(db: DB, hostname: string, limit = 5): Promise<
   return (await listBugs(db, { filters: { domain: hostname, status: 'open' }, limit })).rows;
 }
 
+/** Words too common in bug titles to say two reports are about the same thing. */
+const COMMON_WORDS = new Set([
+  'the',
+  'and',
+  'for',
+  'with',
+  'not',
+  'does',
+  'doesn',
+  'when',
+  'from',
+  'this',
+  'that',
+  'page',
+]);
+
+/**
+ * Open public bugs whose titles share words with `title` (any of them, best match first),
+ * on other hosts than `exceptHostname`: the second half of the "is it one of these?" hint.
+ */
+export async function similarByTitle(
+  db: DB,
+  title: string,
+  exceptHostname: string | null,
+  limit = 5,
+): Promise<BugListItem[]> {
+  const words = (title.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [])
+    .map((w) => w.toLowerCase())
+    .filter((w) => w.length >= 3 && !COMMON_WORDS.has(w))
+    .slice(0, 8);
+  if (words.length === 0) return [];
+  const match = words.map((w) => `"${w}"*`).join(' OR ');
+  let query = bugColumns(db)
+    .innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id')
+    .where(sql<SqlBool>`bugs_fts MATCH ${match}`)
+    .where('bugs.is_hidden', '=', 0)
+    .where('bugs.status', '=', 'open');
+  if (exceptHostname) query = query.where('domains.hostname', '!=', exceptHostname);
+  return query.orderBy(sql`bugs_fts.rank`).orderBy('bugs.id', 'desc').limit(limit).execute();
+}
+
 export interface NewBugInput {
   url: string;
   hostname: string;

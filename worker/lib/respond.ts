@@ -1,6 +1,8 @@
 import type { Context } from 'hono';
+import { html } from 'hono/html';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { FragmentTitle } from '../../views/layout';
 import { withFormToken } from '../middleware/form-token';
 import { ApiError, jsonError } from './errors';
 import { representation } from './negotiate';
@@ -15,6 +17,12 @@ export interface Answer {
   /** The same data for scripts; an `apiError(…)` is sent in the one error shape, with its code's status. */
   json: () => unknown;
   status?: ContentfulStatusCode;
+  /**
+   * For an htmx request that navigates (the fragment stands for a page of its own): the URL
+   * to push, sent as HX-Push-Url, with the page's `<title>` in the fragment so htmx updates
+   * the document title too. Leave unset for fragments that are parts of a page.
+   */
+  pushUrl?: string | undefined;
 }
 
 /** Answers one URL in the representation the request asked for (see lib/negotiate.ts). */
@@ -25,8 +33,12 @@ export function respond(c: Context, a: Answer): Response | Promise<Response> {
       const body = a.json();
       return body instanceof ApiError ? jsonError(c, body) : c.json(body, status);
     }
-    case 'fragment':
-      return c.html(withFormToken(c, (a.fragment ?? a.page)()), status);
+    case 'fragment': {
+      const body = withFormToken(c, (a.fragment ?? a.page)());
+      if (a.pushUrl === undefined) return c.html(body, status);
+      c.header('HX-Push-Url', a.pushUrl);
+      return c.html(html`${FragmentTitle({ title: a.title })}${body}`, status);
+    }
     default:
       c.status(status);
       return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });

@@ -27,7 +27,7 @@ export function checkReportUrl(
 ): { ok: true; url: string; hostname: string } | { ok: false; reason: 'url' | 'hostname'; hostname?: string } {
   let parsed: URL;
   try {
-    parsed = new URL(raw.trim());
+    parsed = new URL(withDefaultScheme(raw.trim()));
   } catch {
     return { ok: false, reason: 'url' };
   }
@@ -41,4 +41,16 @@ export function checkReportUrl(
 export function parseReportUrl(raw: string): { url: string; hostname: string } | null {
   const r = checkReportUrl(raw);
   return r.ok ? { url: r.url, hostname: r.hostname } : null;
+}
+
+/**
+ * People type `shop.example/cart`, not `https://shop.example/cart`. When what was typed has
+ * no scheme and starts with a host name (with a dot, or localhost), read it as https://.
+ * Anything else is left alone, so `javascript:`, `data:` or `mailto:` stay what they are
+ * (and are refused by the http(s) rule).
+ */
+export function withDefaultScheme(raw: string): string {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) return raw;
+  const host = /^(?:(?:[a-z0-9-]+\.)+[a-z0-9-]+|localhost)(?::\d{1,5})?(?:[/?#]|$)/i;
+  return host.test(raw) ? `https://${raw}` : raw;
 }

@@ -4,18 +4,21 @@ import { z } from 'zod';
 import {
   type BugActions,
   BugDetailView,
+  BugResults,
   BugRows,
   BugsPage,
   type CommentsPageView,
   CommentsSection,
   ReportForm,
   ReportPage,
+  type ReportValues,
   SimilarBugs,
   SimilarPage,
+  type SimilarResult,
   UpvoteControl,
 } from '../../views/bugs';
 import { qs } from '../../views/components/format';
-import type { SessionUser } from '../../views/layout';
+import { FragmentTitle, type SessionUser } from '../../views/layout';
 import type { DB } from '../db';
 import {
   type BugDetail,
@@ -27,6 +30,7 @@ import {
   insertBug,
   listBugs,
   similarBugs,
+  similarByTitle,
 } from '../db/bugs';
 import { firstPost, isDuplicatePost, postKey } from '../db/dedupe';
 import {
@@ -122,7 +126,7 @@ const keptFields = z.object({
   severity: keptText,
   private: z.unknown().optional(),
 });
-function keptValues(raw: unknown) {
+function keptValues(raw: unknown): ReportValues {
   const parsed = keptFields.safeParse(raw);
   return parsed.success ? { ...parsed.data, private: parsed.data.private !== undefined } : {};
 }
@@ -160,11 +164,21 @@ for (const path of ['/bugs', '/api/bugs'] as const) {
       nextHref: nextQs === null ? null : `/bugs${nextQs}`,
       nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
     };
+    // htmx asking /bugs itself (the filter form) is a navigation: push the URL the plain form
+    // would show, minus empty fields, and bring the title and the filter summary along.
+    const navigation = c.req.path === '/bugs' && !cursor;
+    const limit = q.limit === 25 ? undefined : q.limit;
     return respond(c, {
       title: 'Bugs',
       page: () => <BugsPage filters={filters} {...list} />,
-      fragment: () => <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />,
+      fragment: () =>
+        navigation ? (
+          <BugResults filters={filters} {...list} />
+        ) : (
+          <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />
+        ),
       json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
+      pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
     });
   });
 }
@@ -180,17 +194,43 @@ bugs.get('/bugs/new', (c) => {
   });
 });
 
-bugs.get('/api/bugs/similar', async (c) => {
-  const parsed = parseReportUrl(c.req.query('url') ?? '');
-  const hostname = parsed?.hostname ?? null;
-  const rows = hostname ? await similarBugs(c.var.db, hostname) : [];
-  return respond(c, {
-    title: 'Similar bugs',
-    page: () => <SimilarPage hostname={hostname} rows={rows} />,
-    fragment: () => <SimilarBugs hostname={hostname} rows={rows} />,
-    json: () => ({ hostname, bugs: rows }),
-  });
+/** What the similar-bugs hint was given: the form's fields (GET), all optional, kept as typed. */
+const similarQuery = z.object({
+  url: z.string().max(2048).optional().catch(undefined),
+  title: z.string().max(200).optional().catch(undefined),
+  description: keptText,
+  label: keptText,
+  severity: keptText,
 });
+
+/** "Is it one of these?": open bugs on the same host first, then open bugs with similar titles. */
+async function findSimilar(db: DB, url: string | undefined, title: string | undefined): Promise<SimilarResult> {
+  const hostname = parseReportUrl(url ?? '')?.hostname ?? null;
+  const [sameHost, byTitle] = await Promise.all([
+    hostname ? similarBugs(db, hostname) : Promise.resolve([]),
+    title?.trim() ? similarByTitle(db, title, hostname) : Promise.resolve([]),
+  ]);
+  return { hostname, title: title?.trim() || null, rows: sameHost, titleRows: byTitle };
+}
+
+bugs.get(
+  '/api/bugs/similar',
+  zValidator('query', similarQuery, (result) => {
+    if (!result.success) badQuery(result.error);
+  }),
+  async (c) => {
+    const q = c.req.valid('query');
+    const similar = await findSimilar(c.var.db, q.url, q.title);
+    // Without JS, "Check for similar bugs" lands here: the hint, and the form to carry on with.
+    const values = { url: q.url, title: q.title, description: q.description, label: q.label, severity: q.severity };
+    return respond(c, {
+      title: 'Similar bugs',
+      page: () => <SimilarPage similar={similar} values={values} signedIn={c.var.user !== null} />,
+      fragment: () => <SimilarBugs {...similar} />,
+      json: () => ({ hostname: similar.hostname, bugs: similar.rows, title_matches: similar.titleRows }),
+    });
+  },
+);
 
 /** Which page of comments: the newest by default, or the one before / after a cursor. */
 type CommentsAt = { before?: Cursor | null; after?: Cursor | null };
@@ -430,11 +470,14 @@ bugs.post(
     // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
     const values = keptValues(await c.req.parseBody());
     const errors = fieldErrors(result.error);
+    const found = await findSimilar(c.var.db, values.url, values.title);
+    // On a form with errors, the hint appears only when it has something to show.
+    const similar = found.rows.length + found.titleRows.length > 0 ? found : undefined;
     return respond(c, {
       status: 422,
       title: 'Report a bug',
-      page: () => <ReportPage values={values} errors={errors} signedIn={c.var.user !== null} />,
-      fragment: () => <ReportForm values={values} errors={errors} signedIn={c.var.user !== null} />,
+      page: () => <ReportPage values={values} errors={errors} similar={similar} signedIn={c.var.user !== null} />,
+      fragment: () => <ReportForm values={values} errors={errors} similar={similar} signedIn={c.var.user !== null} />,
       json: () => apiError('validation_failed', undefined, errors),
     });
   }),
@@ -512,7 +555,15 @@ bugs.post(
     c.header('HX-Reswap', 'innerHTML');
     c.header('HX-Push-Url', location);
     const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(withFormToken(c, <BugDetailView bug={bug} actions={actions} comments={comments} />));
+    return c.html(
+      withFormToken(
+        c,
+        <>
+          <FragmentTitle title={bug.title} />
+          <BugDetailView bug={bug} actions={actions} comments={comments} />
+        </>,
+      ),
+    );
   },
 );
 

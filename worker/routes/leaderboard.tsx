@@ -67,6 +67,11 @@ for (const path of ['/leaderboard', '/api/leaderboard'] as const) {
   leaderboard.get(path, validQuery, async (c) => {
     const q = c.req.valid('query');
     const { props, currentMonth, next, after } = await load(c, q);
+    // The page marks the reader's own row, so it is theirs alone; public fragments have no session.
+    if (c.var.user) {
+      props.viewer = c.var.user.username;
+      c.header('Cache-Control', 'private, no-store');
+    }
     return respond(c, {
       title: `Leaderboard · ${periodName(props.period)}`,
       description: 'Top bug reporters on BLT-Next.',

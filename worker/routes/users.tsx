@@ -49,6 +49,7 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
       rows: page.rows,
       nextHref: nextQs && `${profilePath}${nextQs}`,
       nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
+      showReporter: false,
     };
     const profile = (
       <ProfileView
