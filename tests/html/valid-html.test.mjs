@@ -56,15 +56,21 @@ const CONTAINERS = {
   rows: ['<table><tbody>', '</tbody></table>'],
 };
 
+/** Out-of-band elements (`data-hx-swap-oob`): htmx takes them out and swaps them by id elsewhere. */
+const OOB = /<([a-z][a-z0-9]*)\b[^>]*\bdata-hx-swap-oob=[^>]*>[\s\S]*?<\/\1>/g;
+
 /**
  * A fragment inside a minimal document. A `<title>` the fragment carries (so htmx can update the
  * document's title, the one accepted exception) becomes the document's title: it is checked there.
+ * Out-of-band elements are checked in the body, outside the container, as htmx places them.
  */
 function wrapFragment(html, container = 'main') {
   const [open, close] = CONTAINERS[container];
   const title = /<title>[\s\S]*?<\/title>/.exec(html)?.[0];
-  const body = title ? html.replace(title, '') : html;
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">${title ?? '<title>Fragment</title>'}</head><body>${open}${body}${close}</body></html>`;
+  const rest = title ? html.replace(title, '') : html;
+  const oob = rest.match(OOB) ?? [];
+  const body = rest.replace(OOB, '');
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">${title ?? '<title>Fragment</title>'}</head><body>${oob.join('')}${open}${body}${close}</body></html>`;
 }
 
 test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
