@@ -16,7 +16,7 @@ import { apiError, fail, jsonError } from '../lib/errors';
 import { writeSlot } from '../lib/limits';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
-import { respond } from '../lib/respond';
+import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
 import { fieldErrors, plainText } from '../lib/validation';
 import type { AppEnv } from '../types';
@@ -88,16 +88,8 @@ async function signedIn(
   });
   writeSessionCookie(c, token);
   const to = headerSafePath(safeNextPath(next) ?? '/');
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect(to, 303);
-    case 'fragment':
-      // A full navigation, so the header's user slot and every page reflect the session.
-      c.header('HX-Redirect', to);
-      return c.body(null, 204);
-    default:
-      return c.json({ user: { id: user.id, username: user.username }, next: to }, status);
-  }
+  // htmx navigates (no fragment), so the header's user slot and every page reflect the session.
+  return afterWrite(c, { to, status, json: () => ({ user: { id: user.id, username: user.username }, next: to }) });
 }
 
 /** The sign-up or login form again, with messages and what was typed (never the password). */
@@ -180,15 +172,7 @@ const USERNAME_MESSAGES = {
 function checkLogin(c: Context<AppEnv>, next: string | undefined) {
   const safe = safeNextPath(next);
   const to = `/login?signed_up=1${safe ? `&next=${encodeURIComponent(safe)}` : ''}`;
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect(to, 303);
-    case 'fragment':
-      c.header('HX-Redirect', to);
-      return c.body(null, 204);
-    default:
-      return c.json({ status: 'check_login', next: to }, 202);
-  }
+  return afterWrite(c, { to, status: 202, json: () => ({ status: 'check_login', next: to }) });
 }
 
 auth.get('/login', (c) => {
@@ -238,15 +222,7 @@ auth.post('/api/auth/logout', async (c) => {
   const user = c.var.user;
   if (user) await bumpSessionVersion(c.var.db, user.id);
   clearSessionCookie(c);
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect('/', 303);
-    case 'fragment':
-      c.header('HX-Redirect', '/');
-      return c.body(null, 204);
-    default:
-      return c.json({ signed_out: true });
-  }
+  return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
 });
 
 auth.get('/api/auth/me', (c) => {

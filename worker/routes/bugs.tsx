@@ -42,10 +42,9 @@ import { LABELS, SEVERITIES } from '../db/schema';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
-import { respond } from '../lib/respond';
+import { afterWrite, respond } from '../lib/respond';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import { fieldErrors, plainText } from '../lib/validation';
-import { withFormToken } from '../middleware/form-token';
 import type { AppEnv } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -298,18 +297,16 @@ bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   const refusal = await writeSlot(c, 'upvote');
   if (refusal) refuse(refusal);
   const { upvoted, upvotes } = await toggleUpvote(c.var.db, c.env.DB, bug.id, user.id);
-  const rep = representation(c);
-  if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
-  if (rep === 'json') return c.json({ upvoted, upvotes });
-  return c.html(
-    withFormToken(
-      c,
+  return afterWrite(c, {
+    to: `/bugs/${bug.id}`,
+    json: () => ({ upvoted, upvotes }),
+    fragment: () => (
       <UpvoteControl
         bug={{ id: bug.id, upvotes }}
         actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-      />,
+      />
     ),
-  );
+  });
 });
 
 const commentSchema = z.object({
@@ -358,14 +355,18 @@ bugs.post(
       created = false;
       if (id === undefined) throw err;
     }
-    const rep = representation(c);
-    if (rep === 'page') return c.redirect(`/bugs/${bug.id}#comment-${id}`, 303);
-    const page = await commentPage(c.var.db, bug.id);
-    if (rep === 'json') {
-      const comment = page.rows.find((cm) => cm.id === id);
-      return c.json({ comment }, created ? 201 : 200);
-    }
-    return c.html(withFormToken(c, <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />));
+    return afterWrite(c, {
+      to: `/bugs/${bug.id}#comment-${id}`,
+      status: created ? 201 : 200,
+      json: async () => {
+        const page = await commentPage(c.var.db, bug.id);
+        return { comment: page.rows.find((cm) => cm.id === id) };
+      },
+      fragment: async () => {
+        const page = await commentPage(c.var.db, bug.id);
+        return <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />;
+      },
+    });
   },
 );
 
@@ -413,13 +414,7 @@ bugs.post(
       if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
       await setOpenClosed(c.var.db, c.env.DB, bug, status, user.id);
     }
-    const rep = representation(c);
-    if (rep === 'json') return c.json({ id: bug.id, status });
-    if (rep === 'fragment') {
-      c.header('HX-Redirect', `/bugs/${bug.id}`);
-      return c.body(null, 204);
-    }
-    return c.redirect(`/bugs/${bug.id}`, 303);
+    return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
   },
 );
 
@@ -499,20 +494,25 @@ bugs.post(
       if (id === undefined) throw err;
     }
     const location = `/bugs/${id}`;
-    const rep = representation(c);
-    if (rep === 'page') return c.redirect(location, 303);
-    const bug = await findBugById(c.var.db, id, user);
-    if (!bug) fail(404);
-    if (rep === 'json') {
-      c.header('Location', location);
-      return c.json({ bug }, created ? 201 : 200);
-    }
-    // htmx: show the new bug in place of the whole main area and put its URL in history.
-    c.header('HX-Retarget', '#main');
-    c.header('HX-Reswap', 'innerHTML');
-    c.header('HX-Push-Url', location);
-    const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(withFormToken(c, <BugDetailView bug={bug} actions={actions} comments={comments} />));
+    const saved = async () => (await findBugById(c.var.db, id, user)) ?? fail(404);
+    return afterWrite(c, {
+      to: location,
+      status: created ? 201 : 200,
+      json: async () => {
+        const bug = await saved();
+        c.header('Location', location);
+        return { bug };
+      },
+      fragment: async () => {
+        const bug = await saved();
+        // htmx: show the new bug in place of the whole main area and put its URL in history.
+        c.header('HX-Retarget', '#main');
+        c.header('HX-Reswap', 'innerHTML');
+        c.header('HX-Push-Url', location);
+        const { actions, comments } = await bugPage(c.var.db, bug, user);
+        return <BugDetailView bug={bug} actions={actions} comments={comments} />;
+      },
+    });
   },
 );
 
