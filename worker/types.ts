@@ -1,6 +1,6 @@
 import type { FormTokenSource } from '../views/components/form';
-import type { SessionUser } from '../views/layout';
 import type { DB } from './db';
+import type { Role } from './db/schema';
 
 /** Bindings from wrangler.toml, secrets from `.dev.vars` / `wrangler secret put`. */
 export interface Env {
@@ -22,6 +22,14 @@ export interface Env {
   LOGIN_LIMIT_ACCOUNT?: string;
   LOGIN_LIMIT_IP?: string;
   LOGIN_WINDOW_SECONDS?: string;
+}
+
+/** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+  points: number;
 }
 
 export type AppEnv = {

@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import { type DB, prepare } from './index';
+import type { DB } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
@@ -201,7 +201,7 @@ export const POINTS = { bugReported: 3, domainAdded: 1 } as const;
  * Inside the batch the new bug is `max(bugs.id)`: a batch runs as one transaction, so no other
  * write can interleave. Returns the new bug's id.
  */
-export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Promise<number> {
+export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   const now = new Date().toISOString();
   const month = now.slice(0, 7);
   const domainId = db.selectFrom('domains').select('id').where('hostname', '=', input.hostname);
@@ -259,7 +259,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
 
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
-  const results = await d1.batch<{ id: number }>(statements.map((q) => prepare(d1, q)));
+  const results = await db.batch<{ id: number }>(statements);
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
   return id;
@@ -423,16 +423,17 @@ export async function bugsByLabel(db: DB): Promise<{ label: Label; count: number
 }
 
 /** Everything the stats page shows, in one D1 batch (one round trip). */
-export async function statsOverview(db: DB, d1: D1Database, days = 30, now = new Date()) {
+export async function statsOverview(db: DB, days = 30, now = new Date()) {
   const end = utcMidnight(now);
-  const [stats, perDay, byLabel] = await d1.batch([
-    prepare(d1, statsQuery(db)),
-    prepare(d1, perDayQuery(db, days, end)),
-    prepare(d1, byLabelQuery(db)),
-  ]);
+  const [stats, perDay, byLabel] = await db.batch([statsQuery(db), perDayQuery(db, days, end), byLabelQuery(db)]);
   return {
     stats: toStats(stats?.results[0] as Parameters<typeof toStats>[0]),
     perDay: zeroFilledDays((perDay?.results ?? []) as { day: string; count: number }[], days, end),
     byLabel: allLabels((byLabel?.results ?? []) as { label: Label; count: number }[]),
   };
+}
+
+/** A domain's id by its (lower-case) host name, whether or not any bug on it is public. */
+export async function findDomain(db: DB, hostname: string) {
+  return db.selectFrom('domains').select('id').where('hostname', '=', hostname).executeTakeFirst();
 }

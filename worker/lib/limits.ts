@@ -47,7 +47,7 @@ export async function writeSlot(c: Context<AppEnv>, kind: WriteKind): Promise<Wr
   const user = c.var.user;
   const buckets = [{ key: `${kind}:ip:${clientIp(c)}`, max: limitOf(c.env, spec.ip) }];
   if (spec.user && user) buckets.push({ key: `${kind}:user:${user.id}`, max: limitOf(c.env, spec.user) });
-  const wait = await takeWriteSlot(c.var.db, c.env.DB, buckets);
+  const wait = await takeWriteSlot(c.var.db, buckets);
   if (wait === 0) return null;
   const minutes = Math.ceil(wait / 60);
   c.header('Retry-After', String(wait));

@@ -200,7 +200,7 @@ auth.post(
     const user = await findUserByLogin(db, form.username);
     // Counted on the account (not on what was typed) and the IP, reserved before any hashing.
     const attempt = attemptFor(user?.id, form.username, c.req.header('CF-Connecting-IP') ?? 'unknown');
-    const reserved = await reserveAttempt(db, c.env.DB, attempt, loginLimits(c.env));
+    const reserved = await reserveAttempt(db, attempt, loginLimits(c.env));
     if (!reserved.ok)
       fail(429, `Too many failed logins. Try again in ${Math.ceil(reserved.retryAfter / 60)} minutes.`, {
         'Retry-After': String(reserved.retryAfter),

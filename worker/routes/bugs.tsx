@@ -15,7 +15,6 @@ import {
   UpvoteControl,
 } from '../../views/bugs';
 import { qs } from '../../views/components/format';
-import type { SessionUser } from '../../views/layout';
 import type { DB } from '../db';
 import {
   type BugDetail,
@@ -45,7 +44,7 @@ import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import { fieldErrors, plainText } from '../lib/validation';
-import type { AppEnv } from '../types';
+import type { AppEnv, SessionUser } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
@@ -296,7 +295,7 @@ bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
   const refusal = await writeSlot(c, 'upvote');
   if (refusal) refuse(refusal);
-  const { upvoted, upvotes } = await toggleUpvote(c.var.db, c.env.DB, bug.id, user.id);
+  const { upvoted, upvotes } = await toggleUpvote(c.var.db, bug.id, user.id);
   return afterWrite(c, {
     to: `/bugs/${bug.id}`,
     json: () => ({ upvoted, upvotes }),
@@ -347,7 +346,7 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await addComment(c.var.db, c.env.DB, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
+      id = await addComment(c.var.db, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
     } catch (err) {
       if (!isDuplicatePost(err)) throw err;
       // The same comment from the same user within a minute: answer with the first one.
@@ -408,11 +407,11 @@ bugs.post(
     const admin = user.role === 'admin';
     if (status === 'spam') {
       if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-      if (bug.status !== 'spam') await markSpam(c.var.db, c.env.DB, bug);
+      if (bug.status !== 'spam') await markSpam(c.var.db, bug);
     } else {
       if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
       if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
-      await setOpenClosed(c.var.db, c.env.DB, bug, status, user.id);
+      await setOpenClosed(c.var.db, bug, status, user.id);
     }
     return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
   },
@@ -486,7 +485,7 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await insertBug(c.var.db, c.env.DB, { ...input, dedupeKey: key });
+      id = await insertBug(c.var.db, { ...input, dedupeKey: key });
     } catch (err) {
       if (!isDuplicatePost(err)) throw err;
       id = await firstPost(c.var.db, key);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { DomainPage } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { StatsBlock, StatsPage } from '../../views/stats';
-import { bugStats, encodeCursor, listBugs, statsOverview } from '../db/bugs';
+import { pingDb } from '../db';
+import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { representation } from '../lib/negotiate';
@@ -20,7 +21,7 @@ for (const path of ['/stats', '/api/stats'] as const) {
     const { stats, perDay, byLabel } =
       representation(c) === 'fragment'
         ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
-        : await statsOverview(c.var.db, c.env.DB);
+        : await statsOverview(c.var.db);
     const base = new URL(c.req.url).origin;
     return respond(c, {
       title: 'Stats',
@@ -44,7 +45,7 @@ site.get(
   async (c) => {
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
-    const domain = await db.selectFrom('domains').select('id').where('hostname', '=', hostname).executeTakeFirst();
+    const domain = await findDomain(db, hostname);
     if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     const [open, closed, top] = await Promise.all([
       listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: 25 }),
@@ -71,8 +72,7 @@ site.get(
 site.get('/api/health', async (c) => {
   const started = Date.now();
   try {
-    const row = await c.env.DB.prepare('SELECT 1 AS ok').first<{ ok: number }>();
-    if (row?.ok !== 1) throw new Error('unexpected D1 answer');
+    await pingDb(c.var.db);
   } catch (err) {
     console.error(JSON.stringify({ requestId: c.var.requestId, msg: 'health check failed', error: String(err) }));
     c.header('Cache-Control', 'no-store');

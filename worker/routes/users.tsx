@@ -4,6 +4,7 @@ import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
 import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
 import { pointsHistory, standing } from '../db/leaderboard';
+import { findProfileUser } from '../db/users';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
 import type { AppEnv } from '../types';
@@ -17,11 +18,7 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     const name = c.req.param('username');
     if (!USERNAME_RE.test(name)) fail(404, 'There is no reporter with that name.');
     const db = c.var.db;
-    const user = await db
-      .selectFrom('users')
-      .select(['id', 'username', 'created_at'])
-      .where('username', '=', name)
-      .executeTakeFirst();
+    const user = await findProfileUser(db, name);
     if (!user) fail(404, 'There is no reporter with that name.');
     const viewer = c.var.user;
     const isOwner = viewer?.id === user.id;
