@@ -18,26 +18,18 @@ import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
-import { fieldErrors, plainText } from '../lib/validation';
+import { fieldErrors, keptFields, plainText, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
 
-const text = z.string().optional().catch(undefined);
 /** What the user typed, for re-rendering a form; passwords are deliberately absent. */
-const kept = z.object({ username: text, email: text, next: text });
 function keptValues(raw: unknown) {
-  const r = kept.safeParse(raw);
-  return r.success ? { ...r.data, next: safeNextPath(r.data.next) ?? undefined } : {};
+  const kept = keptFields(raw, ['username', 'email', 'next']);
+  return { ...kept, next: safeNextPath(kept.next) ?? undefined };
 }
 
 export const signupSchema = z
   .object({
-    username: z
-      .string({ error: 'Choose a username.' })
-      .trim()
-      .min(3, 'The username needs 3 to 30 characters.')
-      .max(30, 'The username needs 3 to 30 characters.')
-      .check(plainText('The username'))
-      .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.'),
+    username: z.string({ error: 'Choose a username.' }).trim().pipe(usernameSchema),
     email: z
       .string({ error: 'Enter your email address.' })
       .trim()

@@ -43,7 +43,15 @@ import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
-import { fieldErrors, plainText } from '../lib/validation';
+import {
+  cursorSchema,
+  DEFAULT_PAGE_SIZE,
+  fieldErrors,
+  keptFields,
+  limitSchema,
+  plainText,
+  rejectInvalid,
+} from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -59,21 +67,9 @@ export const listQuery = z.object({
     .refine((d) => d === '' || isValidHostname(d), 'Domain must be a host name such as example.com.')
     .optional(),
   q: z.string().trim().max(200, 'Search at most 200 characters.').check(plainText('The search')).optional(),
-  before: z
-    .string()
-    .optional()
-    .refine((b) => b === undefined || b === '' || decodeCursor(b) !== null, 'Malformed page cursor.'),
-  limit: z.coerce
-    .number({ error: 'limit must be a number.' })
-    .int()
-    .min(1, 'limit must be 1 to 100.')
-    .max(100, 'limit must be 1 to 100.')
-    .default(25),
+  before: cursorSchema(decodeCursor),
+  limit: limitSchema,
 });
-
-function badQuery(error: z.core.$ZodError): never {
-  fail(400, error.issues.map((i) => i.message).join(' '));
-}
 
 /** Report form fields (scripts post the same names). Messages are written for people. */
 export const reportSchema = z.object({
@@ -110,19 +106,10 @@ export const reportSchema = z.object({
   private: z.enum(['on', 'true', '1'], { error: 'Private must be a checkbox.' }).optional(),
 });
 
-const keptText = z.string().optional().catch(undefined);
-/** Raw posted values, kept as text so the form shows exactly what was typed (never throws). */
-const keptFields = z.object({
-  url: keptText,
-  title: keptText,
-  description: keptText,
-  label: keptText,
-  severity: keptText,
-  private: z.unknown().optional(),
-});
+/** Raw posted values, kept as text so the form shows exactly what was typed. */
 function keptValues(raw: unknown) {
-  const parsed = keptFields.safeParse(raw);
-  return parsed.success ? { ...parsed.data, private: parsed.data.private !== undefined } : {};
+  const kept = keptFields(raw, ['url', 'title', 'description', 'label', 'severity', 'private']);
+  return { ...kept, private: kept.private !== undefined };
 }
 
 /** Why a private report without a session was not filed, for scripts (pages show PrivateRefused). */
@@ -134,9 +121,7 @@ const PRIVATE_REFUSED =
 const bugs = new Hono<AppEnv>();
 
 /** `/bugs` and `/api/bugs` are one resource: page, appendable rows, or JSON. */
-const listHandler = zValidator('query', listQuery, (result) => {
-  if (!result.success) badQuery(result.error);
-});
+const listHandler = zValidator('query', listQuery, rejectInvalid());
 
 for (const path of ['/bugs', '/api/bugs'] as const) {
   bugs.get(path, listHandler, async (c) => {
@@ -148,10 +133,10 @@ for (const path of ['/bugs', '/api/bugs'] as const) {
       domain: q.domain || undefined,
       q: q.q || undefined,
     };
-    const cursor = q.before ? decodeCursor(q.before) : null;
+    const cursor = q.before;
     const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
     const nextQs = next
-      ? qs({ ...filters, limit: q.limit === 25 ? undefined : q.limit, before: encodeCursor(next) })
+      ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
       : null;
     const list = {
       rows,
@@ -231,13 +216,17 @@ async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: Com
   return { actions, comments: commentsView(bug.id, page), page };
 }
 
-/** A comment cursor from the query; a malformed one is a 400, like every list's. */
-function cursorParam(raw: string | undefined): Cursor | null {
-  if (raw === undefined || raw === '') return null;
-  const cursor = decodeCursor(raw);
-  if (!cursor) fail(400, 'Malformed page cursor.');
-  return cursor;
-}
+/** Comment cursors in the query; a malformed one is a 400, like every list's. */
+const commentsAtQuery = zValidator(
+  'query',
+  z.object({ comments_before: cursorSchema(decodeCursor), comments_after: cursorSchema(decodeCursor) }),
+  rejectInvalid(),
+);
+const commentsPageQuery = zValidator(
+  'query',
+  z.object({ before: cursorSchema(decodeCursor), after: cursorSchema(decodeCursor) }),
+  rejectInvalid(),
+);
 
 /** The bug with `id` if this viewer may see it; otherwise the same 404 as a missing bug. */
 async function visibleBug(c: Context, id: string | undefined): Promise<BugDetail> {
@@ -255,12 +244,10 @@ function signedInUser(c: Context): SessionUser {
 const ID = ':id{[0-9]{1,15}}';
 
 for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
-  bugs.get(path, async (c) => {
+  bugs.get(path, commentsAtQuery, async (c) => {
     const bug = await visibleBug(c, c.req.param('id'));
-    const at = {
-      before: cursorParam(c.req.query('comments_before')),
-      after: cursorParam(c.req.query('comments_after')),
-    };
+    const q = c.req.valid('query');
+    const at = { before: q.comments_before, after: q.comments_after };
     const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
     return respond(c, {
       title: bug.title,
@@ -272,9 +259,9 @@ for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
 }
 
 /** One page of comments: the section for htmx, the bug page showing that page, or JSON. */
-bugs.get(`/api/bugs/${ID}/comments`, async (c) => {
+bugs.get(`/api/bugs/${ID}/comments`, commentsPageQuery, async (c) => {
   const bug = await visibleBug(c, c.req.param('id'));
-  const at = { before: cursorParam(c.req.query('before')), after: cursorParam(c.req.query('after')) };
+  const at = c.req.valid('query');
   const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
   return respond(c, {
     title: bug.title,
@@ -395,27 +382,21 @@ const statusSchema = z.object({
   status: z.enum(['open', 'closed', 'spam'], { error: 'Status must be open, closed or spam.' }),
 });
 
-bugs.post(
-  `/api/bugs/${ID}/status`,
-  zValidator('form', statusSchema, (result) => {
-    if (!result.success) fail(400, result.error.issues[0]?.message);
-  }),
-  async (c) => {
-    const user = signedInUser(c);
-    const bug = await visibleBug(c, c.req.param('id'));
-    const { status } = c.req.valid('form');
-    const admin = user.role === 'admin';
-    if (status === 'spam') {
-      if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-      if (bug.status !== 'spam') await markSpam(c.var.db, bug);
-    } else {
-      if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
-      if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
-      await setOpenClosed(c.var.db, bug, status, user.id);
-    }
-    return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
-  },
-);
+bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInvalid()), async (c) => {
+  const user = signedInUser(c);
+  const bug = await visibleBug(c, c.req.param('id'));
+  const { status } = c.req.valid('form');
+  const admin = user.role === 'admin';
+  if (status === 'spam') {
+    if (!admin) fail(403, 'Only admins can mark bugs as spam.');
+    if (bug.status !== 'spam') await markSpam(c.var.db, bug);
+  } else {
+    if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
+    if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+    await setOpenClosed(c.var.db, bug, status, user.id);
+  }
+  return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
+});
 
 bugs.post(
   '/api/bugs',

@@ -14,6 +14,7 @@ import {
 import { decodeLeaderCursor, encodeLeaderCursor, leaderboardPage } from '../db/leaderboard';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
+import { cursorSchema, DEFAULT_PAGE_SIZE, limitSchema, rejectInvalid } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 export const leaderboardQuery = z.object({
@@ -21,21 +22,11 @@ export const leaderboardQuery = z.object({
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must look like 2026-11.')
     .optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be a number.' })
-    .int('limit must be a whole number.')
-    .min(1, 'limit must be 1 to 100.')
-    .max(100, 'limit must be 1 to 100.')
-    .default(25),
-  after: z
-    .string()
-    .refine((a) => decodeLeaderCursor(a) !== null, 'Malformed page cursor.')
-    .optional(),
+  limit: limitSchema,
+  after: cursorSchema(decodeLeaderCursor),
 });
 
-const validQuery = zValidator('query', leaderboardQuery, (r) => {
-  if (!r.success) fail(400, r.error.issues.map((i) => i.message).join(' '));
-});
+const validQuery = zValidator('query', leaderboardQuery, rejectInvalid());
 
 type Query = z.infer<typeof leaderboardQuery>;
 
@@ -44,12 +35,16 @@ async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Qu
   const period = q.month ?? 'all';
   const currentMonth = new Date().toISOString().slice(0, 7);
   if (period !== 'all' && period > currentMonth) fail(404, 'That month has not happened yet.');
-  const after = q.after ? decodeLeaderCursor(q.after) : null;
+  const after = q.after;
   const { rows, next } = await leaderboardPage(c.var.db, { period, limit: q.limit, after });
   // Absolute links: the fragment is embedded on other sites and must link back here.
   const base = new URL(c.req.url).origin;
   const nextQs = next
-    ? qs({ month: q.month, limit: q.limit === 25 ? undefined : q.limit, after: encodeLeaderCursor(next) })
+    ? qs({
+        month: q.month,
+        limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit,
+        after: encodeLeaderCursor(next),
+      })
     : null;
   const props: LeaderboardProps = {
     rows,

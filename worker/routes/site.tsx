@@ -11,6 +11,7 @@ import { apiError, fail, jsonError } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { isValidHostname } from '../lib/url';
+import { DEFAULT_PAGE_SIZE, rejectInvalid } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
@@ -39,17 +40,15 @@ const hostnameParam = z.object({
 
 site.get(
   '/domains/:hostname',
-  zValidator('param', hostnameParam, (r) => {
-    if (!r.success) fail(404, 'That is not a domain we know.');
-  }),
+  zValidator('param', hostnameParam, rejectInvalid(404, 'That is not a domain we know.')),
   async (c) => {
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
     const domain = await findDomain(db, hostname);
     if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     const [open, closed, top] = await Promise.all([
-      listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: 25 }),
-      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: 25 }),
+      listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
+      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: DEFAULT_PAGE_SIZE }),
       topReporters(db, domain.id),
     ]);
     // A domain whose only reports are private or spam must not reveal that it exists.

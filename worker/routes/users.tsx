@@ -1,4 +1,6 @@
+import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { BugRows } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
@@ -7,25 +9,27 @@ import { pointsHistory, standing } from '../db/leaderboard';
 import { findProfileUser } from '../db/users';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
+import { cursorSchema, rejectInvalid, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
 
-const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
+const NO_SUCH_REPORTER = 'There is no reporter with that name.';
 
 const users = new Hono<AppEnv>();
 
+const validProfile = [
+  zValidator('param', z.object({ username: usernameSchema }), rejectInvalid(404, NO_SUCH_REPORTER)),
+  zValidator('query', z.object({ before: cursorSchema(decodeCursor) }), rejectInvalid()),
+] as const;
+
 for (const path of ['/users/:username', '/api/users/:username'] as const) {
-  users.get(path, async (c) => {
-    const name = c.req.param('username');
-    if (!USERNAME_RE.test(name)) fail(404, 'There is no reporter with that name.');
+  users.get(path, ...validProfile, async (c) => {
     const db = c.var.db;
-    const user = await findProfileUser(db, name);
-    if (!user) fail(404, 'There is no reporter with that name.');
+    const user = await findProfileUser(db, c.req.valid('param').username);
+    if (!user) fail(404, NO_SUCH_REPORTER);
     const viewer = c.var.user;
     const isOwner = viewer?.id === user.id;
     const maySeeHidden = isOwner || viewer?.role === 'admin';
-    const before = c.req.query('before');
-    const cursor = before ? decodeCursor(before) : null;
-    if (before && !cursor) fail(400, 'Malformed page cursor.');
+    const cursor = c.req.valid('query').before;
     const month = new Date().toISOString().slice(0, 7);
     const [allTime, thisMonth, page, history] = await Promise.all([
       standing(db, user.id, 'all'),
