@@ -69,7 +69,7 @@ export function createApp() {
   app.use(formBodiesOnly());
   app.use(sameOriginForms());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
-  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ maxAge: 60, params }));
+  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
   app.use(database());
   app.use(session({ skip: SESSION_FREE }));
   app.route('/', auth);
@@ -105,7 +105,7 @@ export function createApp() {
 
 /** The friendly error in whatever representation the request wanted; never internals. */
 function errorResponse(c: Context<AppEnv>, status: number, message?: string) {
-  const text = ERROR_TEXT[status] ?? ERROR_TEXT[500]!;
+  const text = ERROR_TEXT[status] ?? ERROR_TEXT[500];
   const requestId = status >= 500 ? c.var.requestId : undefined;
   const body = { title: text.title, message: message ?? text.message, status, requestId };
   return respond(c, {

@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import type { DB } from './index';
+import { type DB, monthKey } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
@@ -203,7 +203,7 @@ export const POINTS = { bugReported: 3, domainAdded: 1 } as const;
  */
 export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   const now = new Date().toISOString();
-  const month = now.slice(0, 7);
+  const month = monthKey(now);
   const domainId = db.selectFrom('domains').select('id').where('hostname', '=', input.hostname);
   const newBugId = sql<number>`(SELECT max(id) FROM bugs)`;
 
@@ -288,7 +288,7 @@ export function domainBonus(db: DB, bugId: number | ReturnType<typeof sql<number
           sql.lit(POINTS.domainAdded).as('score'),
           sql.lit('Domain added').as('reason'),
           sql.lit(now).as('created_at'),
-          sql.lit(now.slice(0, 7)).as('period'),
+          sql.lit(monthKey(now)).as('period'),
         ])
         .where('b.id', '=', bugId)
         .where('b.is_hidden', '=', 0)

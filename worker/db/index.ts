@@ -31,3 +31,8 @@ export async function pingDb(db: DB): Promise<void> {
   const { rows } = await sql<{ ok: number }>`SELECT 1 AS ok`.execute(db);
   if (rows[0]?.ok !== 1) throw new Error('unexpected D1 answer');
 }
+
+/** The `period` of a calendar month in points and user_scores, e.g. "2026-11" (UTC). */
+export function monthKey(at: Date | string = new Date()): string {
+  return (typeof at === 'string' ? at : at.toISOString()).slice(0, 7);
+}

@@ -2,7 +2,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Cursor } from './bugs';
 import { type CounterKey, refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import type { DB } from './index';
+import { type DB, monthKey } from './index';
 import type { Database, Label } from './schema';
 
 /** True when this user has upvoted this bug. */
@@ -101,8 +101,9 @@ export async function commentPage(
       .limit(limit + 1)
       .execute();
     rows = found.slice(0, limit);
-    if (found.length > limit && rows.length) newer = position(rows.at(-1)!);
-    older = rows.length ? position(rows[0]!) : after;
+    const [head, last] = [rows[0], rows.at(-1)];
+    if (found.length > limit && last) newer = position(last);
+    older = head ? position(head) : after;
   } else {
     let q = commentColumns(db, bugId);
     if (before) {
@@ -116,8 +117,9 @@ export async function commentPage(
       .limit(limit + 1)
       .execute();
     rows = found.slice(0, limit).reverse();
-    if (found.length > limit && rows.length) older = position(rows[0]!);
-    if (before) newer = rows.length ? position(rows.at(-1)!) : before;
+    const [head, last] = [rows[0], rows.at(-1)];
+    if (found.length > limit && head) older = position(head);
+    if (before) newer = last ? position(last) : before;
   }
   const total = (await totalQuery)?.n ?? 0;
   const first = rows[0];
@@ -198,7 +200,7 @@ export const SPAM_REASON = 'Marked as spam';
 export async function markSpam(db: DB, bug: BugRef): Promise<void> {
   const bugId = bug.id;
   const now = new Date().toISOString();
-  const reportMonth = bug.created_at.slice(0, 7);
+  const reportMonth = monthKey(bug.created_at);
   // Rows of the reporter in the report's month carry the report itself in `bugs`.
   const counted = bug.is_hidden === 0 && bug.user_id !== null ? bug.user_id : null;
   const reversals = db

@@ -27,10 +27,11 @@ function base64url(bytes: ArrayBuffer | Uint8Array): string {
 const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string | undefined): Promise<CryptoKey> {
   const bytes = sessionKey(secret); // throws on a missing or weak JWT_SECRET, like sessions do
-  let key = keys.get(secret!);
+  const id = secret ?? ''; // never empty here: sessionKey refused a missing secret
+  let key = keys.get(id);
   if (!key) {
     key = crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    keys.set(secret!, key);
+    keys.set(id, key);
   }
   return key;
 }

@@ -11,10 +11,12 @@ import {
   LeaderRows,
   periodName,
 } from '../../views/leaderboard';
+import { monthKey } from '../db';
 import { decodeLeaderCursor, encodeLeaderCursor, leaderboardPage } from '../db/leaderboard';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
 import { cursorSchema, DEFAULT_PAGE_SIZE, limitSchema, rejectInvalid } from '../lib/validation';
+import { EMBED_MAX_AGE_SECONDS } from '../middleware/public';
 import type { AppEnv } from '../types';
 
 export const leaderboardQuery = z.object({
@@ -33,7 +35,7 @@ type Query = z.infer<typeof leaderboardQuery>;
 /** Reads one page and builds the props every representation shares. */
 async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Query) {
   const period = q.month ?? 'all';
-  const currentMonth = new Date().toISOString().slice(0, 7);
+  const currentMonth = monthKey();
   if (period !== 'all' && period > currentMonth) fail(404, 'That month has not happened yet.');
   const after = q.after;
   const { rows, next } = await leaderboardPage(c.var.db, { period, limit: q.limit, after });
@@ -84,7 +86,7 @@ leaderboard.get(
   jsxRenderer(({ children }) => <>{children}</>, { docType: true }),
   async (c) => {
     const { props } = await load(c, c.req.valid('query'));
-    c.header('Cache-Control', 'public, max-age=60');
+    c.header('Cache-Control', `public, max-age=${EMBED_MAX_AGE_SECONDS}`);
     return c.render(<EmbedLeaderboard {...props} />, { title: 'Leaderboard', user: null });
   },
 );

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BugRows } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
+import { monthKey } from '../db';
 import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
 import { pointsHistory, standing } from '../db/leaderboard';
 import { findProfileUser } from '../db/users';
@@ -30,7 +31,7 @@ for (const path of ['/users/:username', '/api/users/:username'] as const) {
     const isOwner = viewer?.id === user.id;
     const maySeeHidden = isOwner || viewer?.role === 'admin';
     const cursor = c.req.valid('query').before;
-    const month = new Date().toISOString().slice(0, 7);
+    const month = monthKey();
     const [allTime, thisMonth, page, history] = await Promise.all([
       standing(db, user.id, 'all'),
       standing(db, user.id, month),
