@@ -32,26 +32,21 @@ export interface SessionUser {
   points: number;
 }
 
-export type AppEnv = {
-  Bindings: Env;
-  Variables: {
-    db: DB;
-    requestId: string;
-    /** The signed-in user, or null; set by the session middleware. */
-    user: SessionUser | null;
-    /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
-    formToken: FormTokenSource | null;
-  };
+/** What middleware puts on `c.var` for every request. */
+export type Variables = {
+  db: DB;
+  requestId: string;
+  /** The signed-in user, or null; set by the session middleware. */
+  user: SessionUser | null;
+  /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
+  formToken: FormTokenSource | null;
 };
 
+export type AppEnv = { Bindings: Env; Variables: Variables };
+
 declare module 'hono' {
-  /** Same variables as AppEnv, visible to validator hooks whose Context is not typed by route. */
-  interface ContextVariableMap {
-    db: DB;
-    requestId: string;
-    user: SessionUser | null;
-    formToken: FormTokenSource | null;
-  }
+  /** The same variables, visible to validator hooks whose Context is not typed by route. */
+  interface ContextVariableMap extends Variables {}
   /** What every full page passes to the layout: `c.render(content, { title, user })`. Hono merges
    * this interface (biome.json keeps it from being "simplified" into an unmergeable type alias). */
   interface ContextRenderer {

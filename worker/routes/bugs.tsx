@@ -123,34 +123,32 @@ const bugs = new Hono<AppEnv>();
 /** `/bugs` and `/api/bugs` are one resource: page, appendable rows, or JSON. */
 const listHandler = zValidator('query', listQuery, rejectInvalid());
 
-for (const path of ['/bugs', '/api/bugs'] as const) {
-  bugs.get(path, listHandler, async (c) => {
-    const q = c.req.valid('query');
-    const filters: BugFilters = {
-      label: q.label || undefined,
-      severity: q.severity || undefined,
-      status: q.status || undefined,
-      domain: q.domain || undefined,
-      q: q.q || undefined,
-    };
-    const cursor = q.before;
-    const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
-    const nextQs = next
-      ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
-      : null;
-    const list = {
-      rows,
-      nextHref: nextQs === null ? null : `/bugs${nextQs}`,
-      nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
-    };
-    return respond(c, {
-      title: 'Bugs',
-      page: () => <BugsPage filters={filters} {...list} />,
-      fragment: () => <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />,
-      json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
-    });
+bugs.on('GET', ['/bugs', '/api/bugs'], listHandler, async (c) => {
+  const q = c.req.valid('query');
+  const filters: BugFilters = {
+    label: q.label || undefined,
+    severity: q.severity || undefined,
+    status: q.status || undefined,
+    domain: q.domain || undefined,
+    q: q.q || undefined,
+  };
+  const cursor = q.before;
+  const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
+  const nextQs = next
+    ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
+    : null;
+  const list = {
+    rows,
+    nextHref: nextQs === null ? null : `/bugs${nextQs}`,
+    nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
+  };
+  return respond(c, {
+    title: 'Bugs',
+    page: () => <BugsPage filters={filters} {...list} />,
+    fragment: () => <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />,
+    json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
   });
-}
+});
 
 bugs.get('/bugs/new', (c) => {
   const url = c.req.query('url');
@@ -243,20 +241,18 @@ function signedInUser(c: Context): SessionUser {
 
 const ID = ':id{[0-9]{1,15}}';
 
-for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
-  bugs.get(path, commentsAtQuery, async (c) => {
-    const bug = await visibleBug(c, c.req.param('id'));
-    const q = c.req.valid('query');
-    const at = { before: q.comments_before, after: q.comments_after };
-    const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
-    return respond(c, {
-      title: bug.title,
-      description: `Bug on ${bug.hostname}: ${bug.title}`,
-      page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-      json: () => ({ bug, ...commentsJson(page) }),
-    });
+bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) => {
+  const bug = await visibleBug(c, c.req.param('id'));
+  const q = c.req.valid('query');
+  const at = { before: q.comments_before, after: q.comments_after };
+  const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  return respond(c, {
+    title: bug.title,
+    description: `Bug on ${bug.hostname}: ${bug.title}`,
+    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
+    json: () => ({ bug, ...commentsJson(page) }),
   });
-}
+});
 
 /** One page of comments: the section for htmx, the bug page showing that page, or JSON. */
 bugs.get(`/api/bugs/${ID}/comments`, commentsPageQuery, async (c) => {

@@ -60,24 +60,22 @@ async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Qu
 
 const leaderboard = new Hono<AppEnv>();
 
-for (const path of ['/leaderboard', '/api/leaderboard'] as const) {
-  leaderboard.get(path, validQuery, async (c) => {
-    const q = c.req.valid('query');
-    const { props, currentMonth, next, after } = await load(c, q);
-    return respond(c, {
-      title: `Leaderboard · ${periodName(props.period)}`,
-      description: 'Top bug reporters on BLT-Next.',
-      page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
-      // The first page is a whole table (what other sites embed); later pages are rows to append.
-      fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
-      json: () => ({
-        period: props.period,
-        leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
-        next: next ? encodeLeaderCursor(next) : null,
-      }),
-    });
+leaderboard.on('GET', ['/leaderboard', '/api/leaderboard'], validQuery, async (c) => {
+  const q = c.req.valid('query');
+  const { props, currentMonth, next, after } = await load(c, q);
+  return respond(c, {
+    title: `Leaderboard · ${periodName(props.period)}`,
+    description: 'Top bug reporters on BLT-Next.',
+    page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
+    // The first page is a whole table (what other sites embed); later pages are rows to append.
+    fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
+    json: () => ({
+      period: props.period,
+      leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
+      next: next ? encodeLeaderCursor(next) : null,
+    }),
   });
-}
+});
 
 /** The iframe widget: its own tiny document; only /embed/* may be framed (see app.tsx). */
 leaderboard.get(

@@ -16,23 +16,21 @@ import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
 
-for (const path of ['/stats', '/api/stats'] as const) {
-  site.get(path, async (c) => {
-    // The fragment is the embeddable counts block; only the page and JSON need the charts.
-    const { stats, perDay, byLabel } =
-      representation(c) === 'fragment'
-        ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
-        : await statsOverview(c.var.db);
-    const base = new URL(c.req.url).origin;
-    return respond(c, {
-      title: 'Stats',
-      description: 'How many bugs BLT-Next users have reported, per day and by label.',
-      page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
-      fragment: () => <StatsBlock stats={stats} base={base} />,
-      json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
-    });
+site.on('GET', ['/stats', '/api/stats'], async (c) => {
+  // The fragment is the embeddable counts block; only the page and JSON need the charts.
+  const { stats, perDay, byLabel } =
+    representation(c) === 'fragment'
+      ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
+      : await statsOverview(c.var.db);
+  const base = new URL(c.req.url).origin;
+  return respond(c, {
+    title: 'Stats',
+    description: 'How many bugs BLT-Next users have reported, per day and by label.',
+    page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
+    fragment: () => <StatsBlock stats={stats} base={base} />,
+    json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
   });
-}
+});
 
 const hostnameParam = z.object({
   hostname: z.string().toLowerCase().refine(isValidHostname, 'Not a host name.'),
