@@ -234,24 +234,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   if (input.userId !== null) {
     const userId = input.userId;
     statements.push(
-      db
-        .insertInto('points')
-        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
-        .expression(
-          db
-            .selectFrom('bugs')
-            .select([
-              sql.lit(userId).as('user_id'),
-              'id',
-              'domain_id',
-              sql.lit(POINTS.bugReported).as('score'),
-              sql.lit('Bug reported').as('reason'),
-              sql.lit(now).as('created_at'),
-              sql.lit(month).as('period'),
-            ])
-            .where('id', '=', newBugId),
-        )
-        .compile(),
+      insertPoints(db, ledgerRow(db, newBugId, { userId, score: POINTS.bugReported, reason: 'Bug reported', now })),
       domainBonus(db, newBugId, userId, now),
       ...['all', month].map((period) => addScoresForBug(db, newBugId, period, !input.isHidden)),
     );
@@ -274,36 +257,52 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
  * public reports do count as "first": they were public. Insert it in the same batch as the
  * change that makes the bug public (the report itself, or a future "publish" action).
  */
-export function domainBonus(db: DB, bugId: number | ReturnType<typeof sql<number>>, userId: number, now: string) {
+export function domainBonus(db: DB, bugId: BugId, userId: number, now: string) {
+  return insertPoints(
+    db,
+    ledgerRow(db, bugId, { userId, score: POINTS.domainAdded, reason: 'Domain added', now })
+      .where('b.is_hidden', '=', 0)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('bugs as o')
+              .select('o.id')
+              .whereRef('o.domain_id', '=', 'b.domain_id')
+              .where('o.is_hidden', '=', 0)
+              .whereRef('o.id', '!=', 'b.id'),
+          ),
+        ),
+      ),
+  );
+}
+
+/** A bug by id, or the one a batch just inserted (`(SELECT max(id) FROM bugs)`). */
+type BugId = number | ReturnType<typeof sql<number>>;
+
+/**
+ * One ledger row about bug `b` (its id and domain) for `userId`, booked in the month of `now`:
+ * the shape every points row of a report has. Narrow it with `.where(…)` on `b`.
+ */
+function ledgerRow(db: DB, bugId: BugId, p: { userId: number; score: number; reason: string; now: string }) {
+  return db
+    .selectFrom('bugs as b')
+    .select([
+      sql.lit(p.userId).as('user_id'),
+      'b.id',
+      'b.domain_id',
+      sql.lit(p.score).as('score'),
+      sql.lit(p.reason).as('reason'),
+      sql.lit(p.now).as('created_at'),
+      sql.lit(monthKey(p.now)).as('period'),
+    ])
+    .where('b.id', '=', bugId);
+}
+
+function insertPoints(db: DB, row: ReturnType<typeof ledgerRow>) {
   return db
     .insertInto('points')
     .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
-    .expression(
-      db
-        .selectFrom('bugs as b')
-        .select([
-          sql.lit(userId).as('user_id'),
-          'b.id',
-          'b.domain_id',
-          sql.lit(POINTS.domainAdded).as('score'),
-          sql.lit('Domain added').as('reason'),
-          sql.lit(now).as('created_at'),
-          sql.lit(monthKey(now)).as('period'),
-        ])
-        .where('b.id', '=', bugId)
-        .where('b.is_hidden', '=', 0)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('bugs as o')
-                .select('o.id')
-                .whereRef('o.domain_id', '=', 'b.domain_id')
-                .where('o.is_hidden', '=', 0)
-                .whereRef('o.id', '!=', 'b.id'),
-            ),
-          ),
-        ),
-    )
+    .expression(row)
     .compile();
 }
 
