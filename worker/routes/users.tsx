@@ -15,6 +15,8 @@ import { cursorSchema, rejectInvalid, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const NO_SUCH_REPORTER = 'There is no reporter with that name.';
+/** A profile lists fewer bugs per page than /bugs: it shares the page with points and history. */
+const PROFILE_BUGS_PER_PAGE = 20;
 
 const users = new Hono<AppEnv>();
 
@@ -33,7 +35,7 @@ const profile = createFactory<AppEnv>().createHandlers(validName, validPage, asy
   const [allTime, thisMonth, page, history] = await Promise.all([
     standing(db, user.id, 'all'),
     standing(db, user.id, month),
-    listBugs(db, { userId: user.id, includeHidden: maySeeHidden, cursor, limit: 20 }),
+    listBugs(db, { userId: user.id, includeHidden: maySeeHidden, cursor, limit: PROFILE_BUGS_PER_PAGE }),
     pointsHistory(db, user.id),
   ]);
   const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
