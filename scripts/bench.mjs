@@ -69,13 +69,7 @@ SELECT user_id, bug_id, NULL, score, reason, created_at, substr(created_at, 1, 7
   FROM seq
 );
 
-INSERT INTO user_scores (user_id, period, score, bugs)
-SELECT user_id, 'all', sum(score), 0 FROM points WHERE true GROUP BY user_id;
-INSERT INTO user_scores (user_id, period, score, bugs)
-SELECT user_id, period, sum(score), 0 FROM points WHERE true GROUP BY user_id, period;
-UPDATE user_scores SET bugs = (
-  SELECT count(*) FROM bugs WHERE bugs.user_id = user_scores.user_id AND is_hidden = 0 AND status != 'spam'
-) WHERE period = 'all';
+${readFileSync(join(root, 'scripts', 'sql', 'rebuild-scores.sql'), 'utf8')}
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8')}
 `;
   const file = join(dir, 'load.sql');

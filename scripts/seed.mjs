@@ -125,12 +125,8 @@ export function seed({ force = false, persistTo } = {}) {
       );
     }
   });
-  sql.push(
-    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, 'all', sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
-    `INSERT INTO user_scores (user_id, period, score, bugs) SELECT user_id, period, sum(score), sum(reason = 'Bug reported') FROM points WHERE true GROUP BY user_id, period ON CONFLICT (user_id, period) DO UPDATE SET score = excluded.score, bugs = excluded.bugs;`,
-  );
-
-  // The demo rows were inserted directly, so rebuild the public counters from them.
+  // The demo rows were inserted directly, so rebuild the scores and public counters from them.
+  sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-scores.sql'), 'utf8'));
   sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8'));
 
   const dir = mkdtempSync(join(tmpdir(), 'blt-seed-'));

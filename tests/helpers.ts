@@ -46,7 +46,7 @@ export function call(path: string, r: Req = {}): Promise<Response> {
 /** Inserts a bug through the same function the Worker uses. */
 export async function seedBug(overrides: Partial<NewBugInput> = {}): Promise<number> {
   const hostname = overrides.hostname ?? uniqueHost();
-  return insertBug(db(), env.DB, {
+  return insertBug(db(), {
     url: `https://${hostname}/page`,
     hostname,
     title: 'A seeded bug title',
@@ -112,8 +112,8 @@ export async function scoreOf(userId: number, period = 'all'): Promise<number> {
 export async function setStatus(id: number, status: 'open' | 'closed' | 'spam'): Promise<void> {
   const bug = await findBugById(db(), id, { id: 0, role: 'admin' });
   if (!bug) throw new Error(`no bug ${id}`);
-  if (status === 'spam') await markSpam(db(), env.DB, bug);
-  else await setOpenClosed(db(), env.DB, bug, status, null);
+  if (status === 'spam') await markSpam(db(), bug);
+  else await setOpenClosed(db(), bug, status, null);
 }
 
 /**

@@ -1,10 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { type CompiledQuery, Kysely } from 'kysely';
-import { D1Dialect } from 'kysely-d1';
+import type { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
+import { createDb, type DB } from '../worker/db';
 import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
-import type { Database } from '../worker/db/schema';
 import { call, seedBug, signUp, uniqueHost } from './helpers';
 
 let monthCounter = 0;
@@ -145,13 +144,10 @@ describe('leaderboard', () => {
 
 describe('query plans: hot queries use indexes, never a full scan', () => {
   /** Runs a real data function on a Kysely that records the SQL it sends. */
-  async function plansOf(fn: (db: Kysely<Database>) => Promise<unknown>): Promise<string[]> {
+  async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
     const queries: CompiledQuery[] = [];
-    const db = new Kysely<Database>({
-      dialect: new D1Dialect({ database: env.DB }),
-      log: (e) => {
-        if (e.level === 'query') queries.push(e.query);
-      },
+    const db = createDb(env.DB, (e) => {
+      if (e.level === 'query') queries.push(e.query);
     });
     await fn(db);
     expect(queries.length).toBeGreaterThan(0);

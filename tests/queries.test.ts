@@ -21,7 +21,7 @@ describe('queries: bugs', () => {
   it('insertBug is atomic: a bug that violates a constraint leaves no domain behind', async () => {
     const host = uniqueHost('atomic');
     await expect(
-      insertBug(db(), env.DB, {
+      insertBug(db(), {
         url: `https://${host}/`,
         hostname: host,
         title: 'x', // shorter than the CHECK allows

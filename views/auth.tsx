@@ -1,6 +1,6 @@
 import type { JSX } from 'hono/jsx/jsx-runtime';
+import type { SessionUser } from '../worker/types';
 import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
-import type { SessionUser } from './layout';
 
 export interface AuthValues {
   username?: string | undefined;

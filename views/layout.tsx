@@ -1,14 +1,7 @@
 import type { Child } from 'hono/jsx';
+import type { SessionUser } from '../worker/types';
 import { ASSET_VERSIONS } from './asset-versions';
 import { FormToken } from './components/form';
-
-/** Who the header shows as signed in; null when nobody is. */
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: 'user' | 'admin';
-  points: number;
-}
 
 export interface LayoutProps {
   title: string;

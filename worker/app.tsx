@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { except } from 'hono/combine';
 import { HTTPException } from 'hono/http-exception';
 import { jsxRenderer } from 'hono/jsx-renderer';
 import { requestId } from 'hono/request-id';
@@ -46,10 +47,13 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
-  app.use(securityHeaders({ frameable: ['/embed/'] }));
-  app.use(personalResponses({ sessionFree: SESSION_FREE }));
+  app.use('/embed/*', securityHeaders({ frameable: true }));
+  app.use(except('/embed/*', securityHeaders()));
+  app.use(except(SESSION_FREE, personalResponses()));
   app.use(async function signedOutUntilProven(c, next) {
+    // Paths that skip the session and form-token middleware still see both as absent.
     c.set('user', null);
+    c.set('formToken', null);
     await next();
   });
   app.use(
@@ -64,14 +68,14 @@ export function createApp() {
       { docType: true },
     ),
   );
-  app.use(formToken({ skip: SESSION_FREE }));
+  app.use(except(SESSION_FREE, formToken()));
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
   app.use(formBodiesOnly());
   app.use(sameOriginForms());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
-  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ maxAge: 60, params }));
+  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
   app.use(database());
-  app.use(session({ skip: SESSION_FREE }));
+  app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
   app.route('/', bugs);
   app.route('/', site);
@@ -105,7 +109,7 @@ export function createApp() {
 
 /** The friendly error in whatever representation the request wanted; never internals. */
 function errorResponse(c: Context<AppEnv>, status: number, message?: string) {
-  const text = ERROR_TEXT[status] ?? ERROR_TEXT[500]!;
+  const text = ERROR_TEXT[status] ?? ERROR_TEXT[500];
   const requestId = status >= 500 ? c.var.requestId : undefined;
   const body = { title: text.title, message: message ?? text.message, status, requestId };
   return respond(c, {

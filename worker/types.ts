@@ -1,6 +1,6 @@
 import type { FormTokenSource } from '../views/components/form';
-import type { SessionUser } from '../views/layout';
 import type { DB } from './db';
+import type { Role } from './db/schema';
 
 /** Bindings from wrangler.toml, secrets from `.dev.vars` / `wrangler secret put`. */
 export interface Env {
@@ -24,26 +24,29 @@ export interface Env {
   LOGIN_WINDOW_SECONDS?: string;
 }
 
-export type AppEnv = {
-  Bindings: Env;
-  Variables: {
-    db: DB;
-    requestId: string;
-    /** The signed-in user, or null; set by the session middleware. */
-    user: SessionUser | null;
-    /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
-    formToken: FormTokenSource | null;
-  };
+/** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+  points: number;
+}
+
+/** What middleware puts on `c.var` for every request. */
+export type Variables = {
+  db: DB;
+  requestId: string;
+  /** The signed-in user, or null; set by the session middleware. */
+  user: SessionUser | null;
+  /** The token `<FormToken/>` puts in forms; set by middleware/form-token.ts. */
+  formToken: FormTokenSource | null;
 };
 
+export type AppEnv = { Bindings: Env; Variables: Variables };
+
 declare module 'hono' {
-  /** Same variables as AppEnv, visible to validator hooks whose Context is not typed by route. */
-  interface ContextVariableMap {
-    db: DB;
-    requestId: string;
-    user: SessionUser | null;
-    formToken: FormTokenSource | null;
-  }
+  /** The same variables, visible to validator hooks whose Context is not typed by route. */
+  interface ContextVariableMap extends Variables {}
   /** What every full page passes to the layout: `c.render(content, { title, user })`. Hono merges
    * this interface (biome.json keeps it from being "simplified" into an unmergeable type alias). */
   interface ContextRenderer {

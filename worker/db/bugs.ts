@@ -1,7 +1,7 @@
 import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import { type DB, prepare } from './index';
+import { type DB, monthKey } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
@@ -242,9 +242,9 @@ export const POINTS = { bugReported: 3, domainAdded: 1 } as const;
  * Inside the batch the new bug is `max(bugs.id)`: a batch runs as one transaction, so no other
  * write can interleave. Returns the new bug's id.
  */
-export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Promise<number> {
+export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   const now = new Date().toISOString();
-  const month = now.slice(0, 7);
+  const month = monthKey(now);
   const domainId = db.selectFrom('domains').select('id').where('hostname', '=', input.hostname);
   const newBugId = sql<number>`(SELECT max(id) FROM bugs)`;
 
@@ -275,24 +275,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
   if (input.userId !== null) {
     const userId = input.userId;
     statements.push(
-      db
-        .insertInto('points')
-        .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
-        .expression(
-          db
-            .selectFrom('bugs')
-            .select([
-              sql.lit(userId).as('user_id'),
-              'id',
-              'domain_id',
-              sql.lit(POINTS.bugReported).as('score'),
-              sql.lit('Bug reported').as('reason'),
-              sql.lit(now).as('created_at'),
-              sql.lit(month).as('period'),
-            ])
-            .where('id', '=', newBugId),
-        )
-        .compile(),
+      insertPoints(db, ledgerRow(db, newBugId, { userId, score: POINTS.bugReported, reason: 'Bug reported', now })),
       domainBonus(db, newBugId, userId, now),
       ...['all', month].map((period) => addScoresForBug(db, newBugId, period, !input.isHidden)),
     );
@@ -300,7 +283,7 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
 
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
-  const results = await d1.batch<{ id: number }>(statements.map((q) => prepare(d1, q)));
+  const results = await db.batch<{ id: number }>(statements);
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
   return id;
@@ -315,36 +298,52 @@ export async function insertBug(db: DB, d1: D1Database, input: NewBugInput): Pro
  * public reports do count as "first": they were public. Insert it in the same batch as the
  * change that makes the bug public (the report itself, or a future "publish" action).
  */
-export function domainBonus(db: DB, bugId: number | ReturnType<typeof sql<number>>, userId: number, now: string) {
+export function domainBonus(db: DB, bugId: BugId, userId: number, now: string) {
+  return insertPoints(
+    db,
+    ledgerRow(db, bugId, { userId, score: POINTS.domainAdded, reason: 'Domain added', now })
+      .where('b.is_hidden', '=', 0)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('bugs as o')
+              .select('o.id')
+              .whereRef('o.domain_id', '=', 'b.domain_id')
+              .where('o.is_hidden', '=', 0)
+              .whereRef('o.id', '!=', 'b.id'),
+          ),
+        ),
+      ),
+  );
+}
+
+/** A bug by id, or the one a batch just inserted (`(SELECT max(id) FROM bugs)`). */
+type BugId = number | ReturnType<typeof sql<number>>;
+
+/**
+ * One ledger row about bug `b` (its id and domain) for `userId`, booked in the month of `now`:
+ * the shape every points row of a report has. Narrow it with `.where(…)` on `b`.
+ */
+function ledgerRow(db: DB, bugId: BugId, p: { userId: number; score: number; reason: string; now: string }) {
+  return db
+    .selectFrom('bugs as b')
+    .select([
+      sql.lit(p.userId).as('user_id'),
+      'b.id',
+      'b.domain_id',
+      sql.lit(p.score).as('score'),
+      sql.lit(p.reason).as('reason'),
+      sql.lit(p.now).as('created_at'),
+      sql.lit(monthKey(p.now)).as('period'),
+    ])
+    .where('b.id', '=', bugId);
+}
+
+function insertPoints(db: DB, row: ReturnType<typeof ledgerRow>) {
   return db
     .insertInto('points')
     .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
-    .expression(
-      db
-        .selectFrom('bugs as b')
-        .select([
-          sql.lit(userId).as('user_id'),
-          'b.id',
-          'b.domain_id',
-          sql.lit(POINTS.domainAdded).as('score'),
-          sql.lit('Domain added').as('reason'),
-          sql.lit(now).as('created_at'),
-          sql.lit(now.slice(0, 7)).as('period'),
-        ])
-        .where('b.id', '=', bugId)
-        .where('b.is_hidden', '=', 0)
-        .where(({ not, exists, selectFrom }) =>
-          not(
-            exists(
-              selectFrom('bugs as o')
-                .select('o.id')
-                .whereRef('o.domain_id', '=', 'b.domain_id')
-                .where('o.is_hidden', '=', 0)
-                .whereRef('o.id', '!=', 'b.id'),
-            ),
-          ),
-        ),
-    )
+    .expression(row)
     .compile();
 }
 
@@ -464,16 +463,17 @@ export async function bugsByLabel(db: DB): Promise<{ label: Label; count: number
 }
 
 /** Everything the stats page shows, in one D1 batch (one round trip). */
-export async function statsOverview(db: DB, d1: D1Database, days = 30, now = new Date()) {
+export async function statsOverview(db: DB, days = 30, now = new Date()) {
   const end = utcMidnight(now);
-  const [stats, perDay, byLabel] = await d1.batch([
-    prepare(d1, statsQuery(db)),
-    prepare(d1, perDayQuery(db, days, end)),
-    prepare(d1, byLabelQuery(db)),
-  ]);
+  const [stats, perDay, byLabel] = await db.batch([statsQuery(db), perDayQuery(db, days, end), byLabelQuery(db)]);
   return {
     stats: toStats(stats?.results[0] as Parameters<typeof toStats>[0]),
     perDay: zeroFilledDays((perDay?.results ?? []) as { day: string; count: number }[], days, end),
     byLabel: allLabels((byLabel?.results ?? []) as { label: Label; count: number }[]),
   };
+}
+
+/** A domain's id by its (lower-case) host name, whether or not any bug on it is public. */
+export async function findDomain(db: DB, hostname: string) {
+  return db.selectFrom('domains').select('id').where('hostname', '=', hostname).executeTakeFirst();
 }

@@ -1,23 +1,38 @@
-import { type CompiledQuery, Kysely } from 'kysely';
+import { type CompiledQuery, Kysely, type KyselyConfig, sql } from 'kysely';
 import { D1Dialect } from 'kysely-d1';
 import type { Database } from './schema';
 
-export type DB = Kysely<Database>;
-
-/** One Kysely per request: the dialect holds only the binding, so this costs nothing. */
-export function createDb(d1: D1Database): DB {
-  return new Kysely<Database>({ dialect: new D1Dialect({ database: d1 }) });
-}
-
 /**
- * D1 has no interactive transactions; atomic writes are one `batch()` of prepared statements.
- * Kysely still builds and parameterises each statement, and this turns it into D1's form.
+ * Kysely on this request's D1, plus D1's `batch()`: D1 has no interactive transactions, so an
+ * atomic write is one batch of statements Kysely built and parameterised. Carrying both in one
+ * object means data functions take `db` alone, never `db` and the raw binding side by side.
  */
-export function prepare(d1: D1Database, query: CompiledQuery): D1PreparedStatement {
-  return d1.prepare(query.sql).bind(...query.parameters);
+export class DB extends Kysely<Database> {
+  readonly #d1: D1Database;
+
+  constructor(d1: D1Database, log?: KyselyConfig['log']) {
+    super({ dialect: new D1Dialect({ database: d1 }), log });
+    this.#d1 = d1;
+  }
+
+  /** Runs the compiled queries as one D1 batch: all of them or none. */
+  batch<T = Record<string, unknown>>(queries: CompiledQuery[]): Promise<D1Result<T>[]> {
+    return this.#d1.batch<T>(queries.map((q) => this.#d1.prepare(q.sql).bind(...q.parameters)));
+  }
 }
 
-/** Current time in the same format the migrations use for DEFAULT timestamps. */
-export function nowIso(): string {
-  return new Date().toISOString();
+/** One DB per request: the dialect holds only the binding, so this costs nothing. */
+export function createDb(d1: D1Database, log?: KyselyConfig['log']): DB {
+  return new DB(d1, log);
+}
+
+/** One trivial query, for the health check: throws unless D1 answers as expected. */
+export async function pingDb(db: DB): Promise<void> {
+  const { rows } = await sql<{ ok: number }>`SELECT 1 AS ok`.execute(db);
+  if (rows[0]?.ok !== 1) throw new Error('unexpected D1 answer');
+}
+
+/** The `period` of a calendar month in points and user_scores, e.g. "2026-11" (UTC). */
+export function monthKey(at: Date | string = new Date()): string {
+  return (typeof at === 'string' ? at : at.toISOString()).slice(0, 7);
 }

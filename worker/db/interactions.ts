@@ -2,7 +2,7 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { Cursor } from './bugs';
 import { type CounterKey, refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import { type DB, prepare } from './index';
+import { type DB, monthKey } from './index';
 import type { Database, Label } from './schema';
 
 /** True when this user has upvoted this bug. */
@@ -20,7 +20,7 @@ export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise
  * Adds the user's upvote, or removes it if present, and recounts bugs.upvotes from the
  * upvotes table in the same batch, so a double click can never leave the count off by one.
  */
-export async function toggleUpvote(db: DB, d1: D1Database, bugId: number, userId: number) {
+export async function toggleUpvote(db: DB, bugId: number, userId: number) {
   const had = await hasUpvoted(db, bugId, userId);
   const change = had
     ? db.deleteFrom('upvotes').where('bug_id', '=', bugId).where('user_id', '=', userId).compile()
@@ -37,7 +37,7 @@ export async function toggleUpvote(db: DB, d1: D1Database, bugId: number, userId
     .where('id', '=', bugId)
     .returning('upvotes')
     .compile();
-  const results = await d1.batch<{ upvotes: number }>([prepare(d1, change), prepare(d1, recount)]);
+  const results = await db.batch<{ upvotes: number }>([change, recount]);
   return { upvoted: !had, upvotes: results[1]?.results[0]?.upvotes ?? 0 };
 }
 
@@ -101,8 +101,9 @@ export async function commentPage(
       .limit(limit + 1)
       .execute();
     rows = found.slice(0, limit);
-    if (found.length > limit && rows.length) newer = position(rows.at(-1)!);
-    older = rows.length ? position(rows[0]!) : after;
+    const [head, last] = [rows[0], rows.at(-1)];
+    if (found.length > limit && last) newer = position(last);
+    older = head ? position(head) : after;
   } else {
     let q = commentColumns(db, bugId);
     if (before) {
@@ -116,8 +117,9 @@ export async function commentPage(
       .limit(limit + 1)
       .execute();
     rows = found.slice(0, limit).reverse();
-    if (found.length > limit && rows.length) older = position(rows[0]!);
-    if (before) newer = rows.length ? position(rows.at(-1)!) : before;
+    const [head, last] = [rows[0], rows.at(-1)];
+    if (found.length > limit && head) older = position(head);
+    if (before) newer = last ? position(last) : before;
   }
   const total = (await totalQuery)?.n ?? 0;
   const first = rows[0];
@@ -140,7 +142,6 @@ export async function commentPage(
  */
 export async function addComment(
   db: DB,
-  d1: D1Database,
   input: { bugId: number; userId: number; body: string; dedupeKey?: string },
 ): Promise<number> {
   const insert = db
@@ -149,7 +150,7 @@ export async function addComment(
     .returning('id')
     .compile();
   const claim = input.dedupeKey ? claimPost(db, input.dedupeKey, sql<number>`(SELECT max(id) FROM comments)`) : [];
-  const [result] = await d1.batch<{ id: number }>([insert, ...claim].map((q) => prepare(d1, q)));
+  const [result] = await db.batch<{ id: number }>([insert, ...claim]);
   const id = result?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('addComment: the batch returned no comment id');
   return id;
@@ -170,13 +171,7 @@ function counterKey(bug: BugRef): CounterKey {
 }
 
 /** Opens or closes a bug, recording who closed it and when, and its counters, in one batch. */
-export async function setOpenClosed(
-  db: DB,
-  d1: D1Database,
-  bug: BugRef,
-  status: 'open' | 'closed',
-  byUserId: number | null,
-) {
+export async function setOpenClosed(db: DB, bug: BugRef, status: 'open' | 'closed', byUserId: number | null) {
   const now = new Date().toISOString();
   const update = db
     .updateTable('bugs')
@@ -188,7 +183,7 @@ export async function setOpenClosed(
     .where('id', '=', bug.id)
     .where('status', '!=', 'spam')
     .compile();
-  await d1.batch([update, ...refreshCounters(db, counterKey(bug))].map((q) => prepare(d1, q)));
+  await db.batch([update, ...refreshCounters(db, counterKey(bug))]);
 }
 
 export const SPAM_REASON = 'Marked as spam';
@@ -202,10 +197,10 @@ export const SPAM_REASON = 'Marked as spam';
  * drops by one only if the report was public (private ones were never in it). Marking twice
  * takes nothing more (the bug's ledger already sums to zero).
  */
-export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<void> {
+export async function markSpam(db: DB, bug: BugRef): Promise<void> {
   const bugId = bug.id;
   const now = new Date().toISOString();
-  const reportMonth = bug.created_at.slice(0, 7);
+  const reportMonth = monthKey(bug.created_at);
   // Rows of the reporter in the report's month carry the report itself in `bugs`.
   const counted = bug.is_hidden === 0 && bug.user_id !== null ? bug.user_id : null;
   const reversals = db
@@ -270,5 +265,5 @@ export async function markSpam(db: DB, d1: D1Database, bug: BugRef): Promise<voi
     ),
     ...refreshCounters(db, counterKey(bug)),
   ];
-  await d1.batch(statements.map((q) => prepare(d1, q)));
+  await db.batch(statements);
 }

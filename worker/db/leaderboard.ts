@@ -1,9 +1,6 @@
 import { sql } from 'kysely';
 import type { DB } from './index';
 
-/** A period of user_scores: all time, or one calendar month. */
-export type Period = 'all' | `${number}-${number}`;
-
 export interface LeaderRow {
   rank: number;
   user_id: number;

@@ -1,5 +1,5 @@
 import type { CompiledQuery } from 'kysely';
-import { type DB, prepare } from './index';
+import type { DB } from './index';
 
 /** Write limits count per clock hour (the Workers Rate Limiting binding only has 10 s and 60 s). */
 export const LIMIT_WINDOW_SECONDS = 3600;
@@ -16,7 +16,7 @@ export interface LimitBucket {
  * past a limit; a failing statement rolls back the batch, so parallel writes can never exceed
  * a limit and a refused write is not counted. Windows before this one are pruned on the way.
  */
-export async function takeWriteSlot(db: DB, d1: D1Database, buckets: LimitBucket[], now = Date.now()): Promise<number> {
+export async function takeWriteSlot(db: DB, buckets: LimitBucket[], now = Date.now()): Promise<number> {
   const nowSeconds = Math.floor(now / 1000);
   const windowStart = nowSeconds - (nowSeconds % LIMIT_WINDOW_SECONDS);
   const statements: CompiledQuery[] = [
@@ -35,7 +35,7 @@ export async function takeWriteSlot(db: DB, d1: D1Database, buckets: LimitBucket
     ),
   ];
   try {
-    await d1.batch(statements.map((q) => prepare(d1, q)));
+    await db.batch(statements);
     return 0;
   } catch (err) {
     if (!String(err).includes('write_limit_reached')) throw err;

@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 
 /**
  * Kysely's view of D1. It mirrors migrations/*.sql by hand; tests/schema.test.ts applies the
@@ -158,10 +158,6 @@ export interface RecentPostsTable {
   created_at: number;
 }
 
-export type User = Selectable<UsersTable>;
-export type NewUser = Insertable<UsersTable>;
 export type Domain = Selectable<DomainsTable>;
 export type Bug = Selectable<BugsTable>;
-export type NewBug = Insertable<BugsTable>;
 export type Comment = Selectable<CommentsTable>;
-export type PointsRow = Selectable<PointsTable>;

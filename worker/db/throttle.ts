@@ -1,7 +1,7 @@
-import { type DB, prepare } from './index';
+import type { DB } from './index';
 
 /**
- * DESIGN.md "Throttling": failed logins in a 15-minute window, per (account, IP), per account
+ * README "Accounts, sessions and points": failed logins in a 15-minute window, per (account, IP), per account
  * from any IP, and per IP. Worker vars can change them (wrangler.toml [vars]).
  */
 export interface LoginLimits {
@@ -18,7 +18,7 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return value !== undefined && Number.isSafeInteger(n) && n > 0 ? n : fallback;
 }
 
-/** The limits from the Worker's vars; a missing or malformed var keeps the DESIGN.md default. */
+/** The limits from the Worker's vars; a missing or malformed var keeps the default. */
 export function loginLimits(vars: {
   LOGIN_LIMIT_ACCOUNT_IP?: string | undefined;
   LOGIN_LIMIT_ACCOUNT?: string | undefined;
@@ -53,7 +53,6 @@ export function attemptFor(userId: number | undefined, typed: string, ip: string
  */
 export async function reserveAttempt(
   db: DB,
-  d1: D1Database,
   a: Attempt,
   limits: LoginLimits,
   now = Date.now(),
@@ -89,7 +88,7 @@ export async function reserveAttempt(
     )
     .returning('id')
     .compile();
-  const [, inserted] = await d1.batch<{ id: number }>([prepare(d1, prune), prepare(d1, reserve)]);
+  const [, inserted] = await db.batch<{ id: number }>([prune, reserve]);
   if (inserted?.results.length) return { ok: true };
   return { ok: false, retryAfter: await retryAfterSeconds(db, a, limits, now) };
 }

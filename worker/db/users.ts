@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
-import type { SessionUser } from '../../views/layout';
 import { usernameSkeleton } from '../lib/credentials';
 import { newSessionKey } from '../lib/session';
+import type { SessionUser } from '../types';
 import type { DB } from './index';
 import type { Role } from './schema';
 
@@ -22,6 +22,15 @@ export async function findUserByLogin(db: DB, login: string): Promise<UserRow | 
     .selectFrom('users')
     .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version', 'session_key'])
     .where(column, '=', login)
+    .executeTakeFirst();
+}
+
+/** The public face of an account, for its profile page; the username matches ignoring case. */
+export async function findProfileUser(db: DB, username: string) {
+  return db
+    .selectFrom('users')
+    .select(['id', 'username', 'created_at'])
+    .where('username', '=', username)
     .executeTakeFirst();
 }
 

@@ -2,8 +2,9 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
-/** What a person reads for each status we send on purpose. */
-export const ERROR_TEXT: Record<number, { title: string; message: string }> = {
+type ErrorText = { title: string; message: string };
+/** What a person reads for each status we send on purpose; 500 is always there, as the fallback. */
+export const ERROR_TEXT: Record<number, ErrorText> & Record<500, ErrorText> = {
   400: { title: 'That request did not make sense', message: 'Something in the address or form was not valid.' },
   401: { title: 'Please log in', message: 'You need to be signed in for that.' },
   403: {

@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { takeWriteSlot } from '../db/limits';
 import type { AppEnv, Env } from '../types';
 
-/** The four writes with hourly limits (DESIGN.md "Throttling"; issue 7 item 8). */
+/** The four writes with hourly limits (README "Write limits"). */
 export type WriteKind = 'report' | 'comment' | 'upvote' | 'signup';
 
 type LimitVar = keyof Env & `RATE_${string}`;
@@ -47,7 +47,7 @@ export async function writeSlot(c: Context<AppEnv>, kind: WriteKind): Promise<Wr
   const user = c.var.user;
   const buckets = [{ key: `${kind}:ip:${clientIp(c)}`, max: limitOf(c.env, spec.ip) }];
   if (spec.user && user) buckets.push({ key: `${kind}:user:${user.id}`, max: limitOf(c.env, spec.user) });
-  const wait = await takeWriteSlot(c.var.db, c.env.DB, buckets);
+  const wait = await takeWriteSlot(c.var.db, buckets);
   if (wait === 0) return null;
   const minutes = Math.ceil(wait / 60);
   c.header('Retry-After', String(wait));

@@ -44,3 +44,35 @@ export function respond(c: Context, a: Answer): Response | Promise<Response> {
       return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });
   }
 }
+
+export interface Written {
+  /** Where the browser goes next: a 303 without JS; with htmx an HX-Redirect unless `fragment` is given. */
+  to: string;
+  /** The result for scripts (may set headers such as Location on the context). */
+  json: () => unknown;
+  /** Status of the JSON answer; 200 unless given. */
+  status?: ContentfulStatusCode;
+  /** What htmx swaps in place instead of navigating (may set HX-* headers on the context). */
+  fragment?: () => JSX.Element | Promise<JSX.Element>;
+}
+
+/**
+ * The one ending of every successful write, so the three clients never drift apart: a browser
+ * without JS gets 303 See Other (POST-redirect-GET), htmx gets its fragment or a full navigation
+ * (HX-Redirect, so the header and every page see the new state), scripts get JSON. Only the
+ * branch the request asked for runs, so a redirect reads nothing more from D1.
+ */
+export async function afterWrite(c: Context, w: Written): Promise<Response> {
+  switch (representation(c)) {
+    case 'page':
+      return c.redirect(w.to, 303);
+    case 'json':
+      return c.json(await w.json(), w.status ?? 200);
+    default:
+      if (!w.fragment) {
+        c.header('HX-Redirect', w.to);
+        return c.body(null, 204);
+      }
+      return c.html(withFormToken(c, await w.fragment()));
+  }
+}

@@ -21,8 +21,8 @@ export function sessionKey(secret: string | undefined): Uint8Array {
   const cached = secret ? keys.get(secret) : undefined;
   if (cached) return cached;
   const bytes = new TextEncoder().encode(secret ?? '');
-  if (bytes.length < MIN_SECRET_BYTES) throw new WeakSecretError();
-  keys.set(secret!, bytes);
+  if (!secret || bytes.length < MIN_SECRET_BYTES) throw new WeakSecretError();
+  keys.set(secret, bytes);
   return bytes;
 }
 

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { fail } from './errors';
+
+/** Rows per page of every list unless `limit` says otherwise. */
+export const DEFAULT_PAGE_SIZE = 25;
 
 /**
  * The first message for each field of a failed parse, keyed by field name, for forms to show
@@ -33,4 +37,65 @@ export function isPlainText(s: string, multiline = false): boolean {
  */
 export function plainText(what: string, opts: { multiline?: boolean } = {}) {
   return z.refine<string>((s) => isPlainText(s, opts.multiline), `${what} cannot contain control characters.`);
+}
+
+/**
+ * The validator hook for input only links and scripts send (queries, path parameters, buttons):
+ * an invalid one is answered `status` with every message (or `message`), through the one
+ * onError. Forms that people fill in use their own hook, to show the form again.
+ */
+export function rejectInvalid(status: 400 | 404 = 400, message?: string) {
+  return function rejectInvalid(result: { success: true } | { success: false; error: z.core.$ZodError }) {
+    if (!result.success) fail(status, message ?? result.error.issues.map((i) => i.message).join(' '));
+  };
+}
+
+/** A username as the users table's CHECK allows it: 3 to 30 letters, digits, _ and -. */
+export const usernameSchema = z
+  .string({ error: 'Choose a username.' })
+  .min(3, 'The username needs 3 to 30 characters.')
+  .max(30, 'The username needs 3 to 30 characters.')
+  .check(plainText('The username'))
+  .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.');
+
+/** The page size DEFAULT_PAGE_SIZE unless `limit` asks for 1 to 100 rows. */
+export const limitSchema = z.coerce
+  .number({ error: 'limit must be a number.' })
+  .int('limit must be a whole number.')
+  .min(1, 'limit must be 1 to 100.')
+  .max(100, 'limit must be 1 to 100.')
+  .default(DEFAULT_PAGE_SIZE);
+
+/**
+ * A keyset cursor from the query, decoded by `decode`: absent or empty is the first page (null),
+ * one that does not decode is a 400 "Malformed page cursor."
+ */
+export function cursorSchema<T>(decode: (raw: string) => T | null) {
+  return z
+    .string()
+    .optional()
+    .transform((raw, ctx): T | null => {
+      if (raw === undefined || raw === '') return null;
+      const cursor = decode(raw);
+      if (cursor === null) ctx.addIssue({ code: 'custom', message: 'Malformed page cursor.' });
+      return cursor;
+    });
+}
+
+const keptText = z.string().optional().catch(undefined);
+
+/**
+ * What the user typed into `names`, as text, for showing a refused form again exactly as it was
+ * sent (never throws; anything that is not text is left out). Passwords are never among `names`.
+ */
+export function keptFields<K extends string>(raw: unknown, names: readonly K[]): Partial<Record<K, string>> {
+  const shape = Object.fromEntries(names.map((n) => [n, keptText]));
+  const parsed = z.object(shape).safeParse(raw);
+  const out: Partial<Record<K, string>> = {};
+  if (!parsed.success) return out;
+  for (const n of names) {
+    const v = parsed.data[n];
+    if (typeof v === 'string') out[n] = v;
+  }
+  return out;
 }

@@ -27,10 +27,11 @@ function base64url(bytes: ArrayBuffer | Uint8Array): string {
 const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string | undefined): Promise<CryptoKey> {
   const bytes = sessionKey(secret); // throws on a missing or weak JWT_SECRET, like sessions do
-  let key = keys.get(secret!);
+  const id = secret ?? ''; // never empty here: sessionKey refused a missing secret
+  let key = keys.get(id);
   if (!key) {
     key = crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
-    keys.set(secret!, key);
+    keys.set(id, key);
   }
   return key;
 }
@@ -54,25 +55,15 @@ function constantTimeEqual(a: string, b: string): boolean {
   return diff === 0;
 }
 
-function skipper(skip: readonly string[]) {
-  const exact = new Set(skip.filter((p) => !p.endsWith('*')));
-  const prefixes = skip.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
-  return (path: string) => exact.has(path) || prefixes.some((p) => path.startsWith(p));
-}
-
 /**
  * Hands views the form token (`c.var.formToken`, read through `<FormToken/>`), and sets the
  * `__Host-blt_form` cookie on a GET response only when it rendered a form and the browser had no
- * valid cookie. Pages without forms (and `skip`, the public embeds) never get a Set-Cookie, so
- * they stay cacheable. The token is not tied to the session: a form whose session expired still
+ * valid cookie. Pages without forms never get a Set-Cookie, so they stay cacheable (app.tsx
+ * does not run this on the public embeds at all). The token is not tied to the session: a form whose session expired still
  * reaches its handler, which can say so.
  */
-export function formToken(opts: { skip?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
-  if ((opts.skip ?? []).some((p) => !p.startsWith('/'))) throw new Error('formToken: skip entries are paths');
-  const skipped = skipper(opts.skip ?? []);
+export function formToken(): MiddlewareHandler<AppEnv> {
   return async function formToken(c, next) {
-    c.set('formToken', null);
-    if (skipped(c.req.path)) return next();
     const existing = getCookie(c, FORM_COOKIE);
     const value =
       existing && COOKIE_VALUE.test(existing) ? existing : base64url(crypto.getRandomValues(new Uint8Array(32)));

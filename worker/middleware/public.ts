@@ -35,6 +35,9 @@ export function embedCacheKey(url: URL, rep: 'fragment' | 'json', params: readon
   return new Request(key.toString(), { method: 'GET' });
 }
 
+/** How long an embeddable answer (fragment, iframe widget) may be cached anywhere: fresh enough, cheap. */
+export const EMBED_MAX_AGE_SECONDS = 60;
+
 /**
  * For fragments and JSON other sites embed (leaderboard, stats): open CORS without credentials,
  * a preflight that allows htmx's headers, `Cache-Control: public` with an ETag (304 when it
@@ -46,7 +49,7 @@ export function embedCacheKey(url: URL, rep: 'fragment' | 'json', params: readon
  * change the bytes and no Set-Cookie is ever sent.
  */
 export function publicFragment(opts: { maxAge?: number; params: readonly string[] }): MiddlewareHandler<AppEnv> {
-  const maxAge = opts.maxAge ?? 60;
+  const maxAge = opts.maxAge ?? EMBED_MAX_AGE_SECONDS;
   if (!Number.isInteger(maxAge) || maxAge <= 0) throw new Error('publicFragment: maxAge must be a positive integer');
   const params = [...opts.params];
   if (params.some((p) => !/^[a-z_]+$/.test(p))) throw new Error('publicFragment: params are query parameter names');

@@ -20,29 +20,26 @@ export const CSP_DIRECTIVES = {
 };
 
 /**
- * Strict headers for every Worker response. Paths under `frameable` prefixes (the iframe
- * widget) get `frame-ancestors *` and no X-Frame-Options; everything else keeps `'none'`.
- * Both policies are built once, here, not per request.
+ * Strict headers for every Worker response, built once here, not per request. With `frameable`
+ * (app.tsx: only /embed/*, the iframe widget) the answer may be framed anywhere:
+ * `frame-ancestors *` and no X-Frame-Options; everything else keeps `'none'` and DENY.
  */
-export function securityHeaders(opts: { frameable?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
-  const frameable = opts.frameable ?? [];
-  if (frameable.some((p) => !p.startsWith('/')))
-    throw new Error('securityHeaders: frameable entries are path prefixes');
+export function securityHeaders(opts: { frameable?: boolean } = {}): MiddlewareHandler<AppEnv> {
   const base: SecureHeadersOptions = {
     referrerPolicy: 'strict-origin-when-cross-origin',
     strictTransportSecurity: 'max-age=31536000; includeSubDomains',
     permissionsPolicy: { camera: [], microphone: [], geolocation: [], payment: [] },
   };
-  const strict = secureHeaders({ ...base, contentSecurityPolicy: CSP_DIRECTIVES, xFrameOptions: 'DENY' });
-  const framed = secureHeaders({
-    ...base,
-    contentSecurityPolicy: { ...CSP_DIRECTIVES, frameAncestors: ['*'] },
-    xFrameOptions: false,
-    crossOriginResourcePolicy: 'cross-origin',
-  });
+  const headers = opts.frameable
+    ? secureHeaders({
+        ...base,
+        contentSecurityPolicy: { ...CSP_DIRECTIVES, frameAncestors: ['*'] },
+        xFrameOptions: false,
+        crossOriginResourcePolicy: 'cross-origin',
+      })
+    : secureHeaders({ ...base, contentSecurityPolicy: CSP_DIRECTIVES, xFrameOptions: 'DENY' });
   return async function securityHeaders(c, next) {
-    const mw = frameable.some((p) => c.req.path.startsWith(p)) ? framed : strict;
-    return mw(c, next);
+    return headers(c, next);
   };
 }
 

@@ -9,14 +9,10 @@ import type { AppEnv } from '../types';
  * account's session_key (the account was deleted and its id reused), simply means signed out.
  * Without a strong JWT_SECRET it throws, and onError answers 500 with a log line saying so.
  */
-export function session(opts: { skip?: readonly string[] } = {}): MiddlewareHandler<AppEnv> {
-  // Paths answered the same for everyone (embeds): no cookie is read, so none can change them.
-  const exact = new Set((opts.skip ?? []).filter((p) => !p.endsWith('*')));
-  const prefixes = (opts.skip ?? []).filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+export function session(): MiddlewareHandler<AppEnv> {
   return async function session(c, next) {
     const key = sessionKey(c.env.JWT_SECRET);
     c.set('user', null);
-    if (exact.has(c.req.path) || prefixes.some((p) => c.req.path.startsWith(p))) return next();
     const token = readSessionCookie(c);
     if (token) {
       const claims = await verifySession(key, token);

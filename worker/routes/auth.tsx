@@ -16,28 +16,20 @@ import { apiError, fail, jsonError } from '../lib/errors';
 import { writeSlot } from '../lib/limits';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
-import { respond } from '../lib/respond';
+import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
-import { fieldErrors, plainText } from '../lib/validation';
+import { fieldErrors, keptFields, plainText, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
 
-const text = z.string().optional().catch(undefined);
 /** What the user typed, for re-rendering a form; passwords are deliberately absent. */
-const kept = z.object({ username: text, email: text, next: text });
 function keptValues(raw: unknown) {
-  const r = kept.safeParse(raw);
-  return r.success ? { ...r.data, next: safeNextPath(r.data.next) ?? undefined } : {};
+  const kept = keptFields(raw, ['username', 'email', 'next']);
+  return { ...kept, next: safeNextPath(kept.next) ?? undefined };
 }
 
 export const signupSchema = z
   .object({
-    username: z
-      .string({ error: 'Choose a username.' })
-      .trim()
-      .min(3, 'The username needs 3 to 30 characters.')
-      .max(30, 'The username needs 3 to 30 characters.')
-      .check(plainText('The username'))
-      .regex(/^[A-Za-z0-9_-]+$/, 'Use only letters, digits, _ and - in the username.'),
+    username: z.string({ error: 'Choose a username.' }).trim().pipe(usernameSchema),
     email: z
       .string({ error: 'Enter your email address.' })
       .trim()
@@ -88,16 +80,8 @@ async function signedIn(
   });
   writeSessionCookie(c, token);
   const to = headerSafePath(safeNextPath(next) ?? '/');
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect(to, 303);
-    case 'fragment':
-      // A full navigation, so the header's user slot and every page reflect the session.
-      c.header('HX-Redirect', to);
-      return c.body(null, 204);
-    default:
-      return c.json({ user: { id: user.id, username: user.username }, next: to }, status);
-  }
+  // htmx navigates (no fragment), so the header's user slot and every page reflect the session.
+  return afterWrite(c, { to, status, json: () => ({ user: { id: user.id, username: user.username }, next: to }) });
 }
 
 /** The sign-up or login form again, with messages and what was typed (never the password). */
@@ -175,20 +159,12 @@ const USERNAME_MESSAGES = {
 
 /**
  * The one answer to every sign-up that passed validation, whether an account was created or the
- * address was already registered (DESIGN.md "Sign-up starts no session"): go and log in.
+ * address was already registered (README "Accounts, sessions and points"): go and log in.
  */
 function checkLogin(c: Context<AppEnv>, next: string | undefined) {
   const safe = safeNextPath(next);
   const to = `/login?signed_up=1${safe ? `&next=${encodeURIComponent(safe)}` : ''}`;
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect(to, 303);
-    case 'fragment':
-      c.header('HX-Redirect', to);
-      return c.body(null, 204);
-    default:
-      return c.json({ status: 'check_login', next: to }, 202);
-  }
+  return afterWrite(c, { to, status: 202, json: () => ({ status: 'check_login', next: to }) });
 }
 
 auth.get('/login', (c) => {
@@ -216,7 +192,7 @@ auth.post(
     const user = await findUserByLogin(db, form.username);
     // Counted on the account (not on what was typed) and the IP, reserved before any hashing.
     const attempt = attemptFor(user?.id, form.username, c.req.header('CF-Connecting-IP') ?? 'unknown');
-    const reserved = await reserveAttempt(db, c.env.DB, attempt, loginLimits(c.env));
+    const reserved = await reserveAttempt(db, attempt, loginLimits(c.env));
     if (!reserved.ok)
       fail(429, `Too many failed logins. Try again in ${Math.ceil(reserved.retryAfter / 60)} minutes.`, {
         'Retry-After': String(reserved.retryAfter),
@@ -238,15 +214,7 @@ auth.post('/api/auth/logout', async (c) => {
   const user = c.var.user;
   if (user) await bumpSessionVersion(c.var.db, user.id);
   clearSessionCookie(c);
-  switch (representation(c)) {
-    case 'page':
-      return c.redirect('/', 303);
-    case 'fragment':
-      c.header('HX-Redirect', '/');
-      return c.body(null, 204);
-    default:
-      return c.json({ signed_out: true });
-  }
+  return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
 });
 
 auth.get('/api/auth/me', (c) => {

@@ -18,7 +18,7 @@ import {
   UpvoteControl,
 } from '../../views/bugs';
 import { qs } from '../../views/components/format';
-import { FragmentTitle, type SessionUser } from '../../views/layout';
+import { FragmentTitle } from '../../views/layout';
 import type { DB } from '../db';
 import {
   type BugDetail,
@@ -46,11 +46,18 @@ import { LABELS, SEVERITIES } from '../db/schema';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
-import { respond } from '../lib/respond';
+import { afterWrite, respond } from '../lib/respond';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
-import { fieldErrors, plainText } from '../lib/validation';
-import { withFormToken } from '../middleware/form-token';
-import type { AppEnv } from '../types';
+import {
+  cursorSchema,
+  DEFAULT_PAGE_SIZE,
+  fieldErrors,
+  keptFields,
+  limitSchema,
+  plainText,
+  rejectInvalid,
+} from '../lib/validation';
+import type { AppEnv, SessionUser } from '../types';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
@@ -65,21 +72,9 @@ export const listQuery = z.object({
     .refine((d) => d === '' || isValidHostname(d), 'Domain must be a host name such as example.com.')
     .optional(),
   q: z.string().trim().max(200, 'Search at most 200 characters.').check(plainText('The search')).optional(),
-  before: z
-    .string()
-    .optional()
-    .refine((b) => b === undefined || b === '' || decodeCursor(b) !== null, 'Malformed page cursor.'),
-  limit: z.coerce
-    .number({ error: 'limit must be a number.' })
-    .int()
-    .min(1, 'limit must be 1 to 100.')
-    .max(100, 'limit must be 1 to 100.')
-    .default(25),
+  before: cursorSchema(decodeCursor),
+  limit: limitSchema,
 });
-
-function badQuery(error: z.core.$ZodError): never {
-  fail(400, error.issues.map((i) => i.message).join(' '));
-}
 
 /** Report form fields (scripts post the same names). Messages are written for people. */
 export const reportSchema = z.object({
@@ -116,19 +111,10 @@ export const reportSchema = z.object({
   private: z.enum(['on', 'true', '1'], { error: 'Private must be a checkbox.' }).optional(),
 });
 
-const keptText = z.string().optional().catch(undefined);
-/** Raw posted values, kept as text so the form shows exactly what was typed (never throws). */
-const keptFields = z.object({
-  url: keptText,
-  title: keptText,
-  description: keptText,
-  label: keptText,
-  severity: keptText,
-  private: z.unknown().optional(),
-});
+/** Raw posted values, kept as text so the form shows exactly what was typed. */
 function keptValues(raw: unknown): ReportValues {
-  const parsed = keptFields.safeParse(raw);
-  return parsed.success ? { ...parsed.data, private: parsed.data.private !== undefined } : {};
+  const kept = keptFields(raw, ['url', 'title', 'description', 'label', 'severity', 'private']);
+  return { ...kept, private: kept.private !== undefined };
 }
 
 /** Why a private report without a session was not filed, for scripts (pages show PrivateRefused). */
@@ -140,48 +126,44 @@ const PRIVATE_REFUSED =
 const bugs = new Hono<AppEnv>();
 
 /** `/bugs` and `/api/bugs` are one resource: page, appendable rows, or JSON. */
-const listHandler = zValidator('query', listQuery, (result) => {
-  if (!result.success) badQuery(result.error);
-});
+const listHandler = zValidator('query', listQuery, rejectInvalid());
 
-for (const path of ['/bugs', '/api/bugs'] as const) {
-  bugs.get(path, listHandler, async (c) => {
-    const q = c.req.valid('query');
-    const filters: BugFilters = {
-      label: q.label || undefined,
-      severity: q.severity || undefined,
-      status: q.status || undefined,
-      domain: q.domain || undefined,
-      q: q.q || undefined,
-    };
-    const cursor = q.before ? decodeCursor(q.before) : null;
-    const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
-    const nextQs = next
-      ? qs({ ...filters, limit: q.limit === 25 ? undefined : q.limit, before: encodeCursor(next) })
-      : null;
-    const list = {
-      rows,
-      nextHref: nextQs === null ? null : `/bugs${nextQs}`,
-      nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
-    };
-    // htmx asking /bugs itself (the filter form) is a navigation: push the URL the plain form
-    // would show, minus empty fields, and bring the title and the filter summary along.
-    const navigation = c.req.path === '/bugs' && !cursor;
-    const limit = q.limit === 25 ? undefined : q.limit;
-    return respond(c, {
-      title: 'Bugs',
-      page: () => <BugsPage filters={filters} {...list} />,
-      fragment: () =>
-        navigation ? (
-          <BugResults filters={filters} {...list} />
-        ) : (
-          <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />
-        ),
-      json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
-      pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
-    });
+bugs.on('GET', ['/bugs', '/api/bugs'], listHandler, async (c) => {
+  const q = c.req.valid('query');
+  const filters: BugFilters = {
+    label: q.label || undefined,
+    severity: q.severity || undefined,
+    status: q.status || undefined,
+    domain: q.domain || undefined,
+    q: q.q || undefined,
+  };
+  const cursor = q.before;
+  const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
+  const nextQs = next
+    ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
+    : null;
+  const list = {
+    rows,
+    nextHref: nextQs === null ? null : `/bugs${nextQs}`,
+    nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
+  };
+  // htmx asking /bugs itself (the filter form) is a navigation: push the URL the plain form
+  // would show, minus empty fields, and bring the title and the filter summary along.
+  const navigation = c.req.path === '/bugs' && !cursor;
+  const limit = q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit;
+  return respond(c, {
+    title: 'Bugs',
+    page: () => <BugsPage filters={filters} {...list} />,
+    fragment: () =>
+      navigation ? (
+        <BugResults filters={filters} {...list} />
+      ) : (
+        <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />
+      ),
+    json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
+    pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
   });
-}
+});
 
 bugs.get('/bugs/new', (c) => {
   const url = c.req.query('url');
@@ -194,6 +176,7 @@ bugs.get('/bugs/new', (c) => {
   });
 });
 
+const keptText = z.string().optional().catch(undefined);
 /** What the similar-bugs hint was given: the form's fields (GET), all optional, kept as typed. */
 const similarQuery = z.object({
   url: z.string().max(2048).optional().catch(undefined),
@@ -213,24 +196,18 @@ async function findSimilar(db: DB, url: string | undefined, title: string | unde
   return { hostname, title: title?.trim() || null, rows: sameHost, titleRows: byTitle };
 }
 
-bugs.get(
-  '/api/bugs/similar',
-  zValidator('query', similarQuery, (result) => {
-    if (!result.success) badQuery(result.error);
-  }),
-  async (c) => {
-    const q = c.req.valid('query');
-    const similar = await findSimilar(c.var.db, q.url, q.title);
-    // Without JS, "Check for similar bugs" lands here: the hint, and the form to carry on with.
-    const values = { url: q.url, title: q.title, description: q.description, label: q.label, severity: q.severity };
-    return respond(c, {
-      title: 'Similar bugs',
-      page: () => <SimilarPage similar={similar} values={values} signedIn={c.var.user !== null} />,
-      fragment: () => <SimilarBugs {...similar} />,
-      json: () => ({ hostname: similar.hostname, bugs: similar.rows, title_matches: similar.titleRows }),
-    });
-  },
-);
+bugs.get('/api/bugs/similar', zValidator('query', similarQuery, rejectInvalid()), async (c) => {
+  const q = c.req.valid('query');
+  const similar = await findSimilar(c.var.db, q.url, q.title);
+  // Without JS, "Check for similar bugs" lands here: the hint, and the form to carry on with.
+  const values = { url: q.url, title: q.title, description: q.description, label: q.label, severity: q.severity };
+  return respond(c, {
+    title: 'Similar bugs',
+    page: () => <SimilarPage similar={similar} values={values} signedIn={c.var.user !== null} />,
+    fragment: () => <SimilarBugs {...similar} />,
+    json: () => ({ hostname: similar.hostname, bugs: similar.rows, title_matches: similar.titleRows }),
+  });
+});
 
 /** Which page of comments: the newest by default, or the one before / after a cursor. */
 type CommentsAt = { before?: Cursor | null; after?: Cursor | null };
@@ -273,13 +250,17 @@ async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: Com
   return { actions, comments: commentsView(bug.id, page), page };
 }
 
-/** A comment cursor from the query; a malformed one is a 400, like every list's. */
-function cursorParam(raw: string | undefined): Cursor | null {
-  if (raw === undefined || raw === '') return null;
-  const cursor = decodeCursor(raw);
-  if (!cursor) fail(400, 'Malformed page cursor.');
-  return cursor;
-}
+/** Comment cursors in the query; a malformed one is a 400, like every list's. */
+const commentsAtQuery = zValidator(
+  'query',
+  z.object({ comments_before: cursorSchema(decodeCursor), comments_after: cursorSchema(decodeCursor) }),
+  rejectInvalid(),
+);
+const commentsPageQuery = zValidator(
+  'query',
+  z.object({ before: cursorSchema(decodeCursor), after: cursorSchema(decodeCursor) }),
+  rejectInvalid(),
+);
 
 /** The bug with `id` if this viewer may see it; otherwise the same 404 as a missing bug. */
 async function visibleBug(c: Context, id: string | undefined): Promise<BugDetail> {
@@ -296,27 +277,23 @@ function signedInUser(c: Context): SessionUser {
 
 const ID = ':id{[0-9]{1,15}}';
 
-for (const path of [`/bugs/${ID}`, `/api/bugs/${ID}`] as const) {
-  bugs.get(path, async (c) => {
-    const bug = await visibleBug(c, c.req.param('id'));
-    const at = {
-      before: cursorParam(c.req.query('comments_before')),
-      after: cursorParam(c.req.query('comments_after')),
-    };
-    const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
-    return respond(c, {
-      title: bug.title,
-      description: `Bug on ${bug.hostname}: ${bug.title}`,
-      page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-      json: () => ({ bug, ...commentsJson(page) }),
-    });
+bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) => {
+  const bug = await visibleBug(c, c.req.param('id'));
+  const q = c.req.valid('query');
+  const at = { before: q.comments_before, after: q.comments_after };
+  const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  return respond(c, {
+    title: bug.title,
+    description: `Bug on ${bug.hostname}: ${bug.title}`,
+    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
+    json: () => ({ bug, ...commentsJson(page) }),
   });
-}
+});
 
 /** One page of comments: the section for htmx, the bug page showing that page, or JSON. */
-bugs.get(`/api/bugs/${ID}/comments`, async (c) => {
+bugs.get(`/api/bugs/${ID}/comments`, commentsPageQuery, async (c) => {
   const bug = await visibleBug(c, c.req.param('id'));
-  const at = { before: cursorParam(c.req.query('before')), after: cursorParam(c.req.query('after')) };
+  const at = c.req.valid('query');
   const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
   return respond(c, {
     title: bug.title,
@@ -337,19 +314,17 @@ bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
   if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
   const refusal = await writeSlot(c, 'upvote');
   if (refusal) refuse(refusal);
-  const { upvoted, upvotes } = await toggleUpvote(c.var.db, c.env.DB, bug.id, user.id);
-  const rep = representation(c);
-  if (rep === 'page') return c.redirect(`/bugs/${bug.id}`, 303);
-  if (rep === 'json') return c.json({ upvoted, upvotes });
-  return c.html(
-    withFormToken(
-      c,
+  const { upvoted, upvotes } = await toggleUpvote(c.var.db, bug.id, user.id);
+  return afterWrite(c, {
+    to: `/bugs/${bug.id}`,
+    json: () => ({ upvoted, upvotes }),
+    fragment: () => (
       <UpvoteControl
         bug={{ id: bug.id, upvotes }}
         actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-      />,
+      />
     ),
-  );
+  });
 });
 
 const commentSchema = z.object({
@@ -390,7 +365,7 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await addComment(c.var.db, c.env.DB, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
+      id = await addComment(c.var.db, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
     } catch (err) {
       if (!isDuplicatePost(err)) throw err;
       // The same comment from the same user within a minute: answer with the first one.
@@ -398,14 +373,18 @@ bugs.post(
       created = false;
       if (id === undefined) throw err;
     }
-    const rep = representation(c);
-    if (rep === 'page') return c.redirect(`/bugs/${bug.id}#comment-${id}`, 303);
-    const page = await commentPage(c.var.db, bug.id);
-    if (rep === 'json') {
-      const comment = page.rows.find((cm) => cm.id === id);
-      return c.json({ comment }, created ? 201 : 200);
-    }
-    return c.html(withFormToken(c, <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />));
+    return afterWrite(c, {
+      to: `/bugs/${bug.id}#comment-${id}`,
+      status: created ? 201 : 200,
+      json: async () => {
+        const page = await commentPage(c.var.db, bug.id);
+        return { comment: page.rows.find((cm) => cm.id === id) };
+      },
+      fragment: async () => {
+        const page = await commentPage(c.var.db, bug.id);
+        return <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />;
+      },
+    });
   },
 );
 
@@ -435,33 +414,21 @@ const statusSchema = z.object({
   status: z.enum(['open', 'closed', 'spam'], { error: 'Status must be open, closed or spam.' }),
 });
 
-bugs.post(
-  `/api/bugs/${ID}/status`,
-  zValidator('form', statusSchema, (result) => {
-    if (!result.success) fail(400, result.error.issues[0]?.message);
-  }),
-  async (c) => {
-    const user = signedInUser(c);
-    const bug = await visibleBug(c, c.req.param('id'));
-    const { status } = c.req.valid('form');
-    const admin = user.role === 'admin';
-    if (status === 'spam') {
-      if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-      if (bug.status !== 'spam') await markSpam(c.var.db, c.env.DB, bug);
-    } else {
-      if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
-      if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
-      await setOpenClosed(c.var.db, c.env.DB, bug, status, user.id);
-    }
-    const rep = representation(c);
-    if (rep === 'json') return c.json({ id: bug.id, status });
-    if (rep === 'fragment') {
-      c.header('HX-Redirect', `/bugs/${bug.id}`);
-      return c.body(null, 204);
-    }
-    return c.redirect(`/bugs/${bug.id}`, 303);
-  },
-);
+bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInvalid()), async (c) => {
+  const user = signedInUser(c);
+  const bug = await visibleBug(c, c.req.param('id'));
+  const { status } = c.req.valid('form');
+  const admin = user.role === 'admin';
+  if (status === 'spam') {
+    if (!admin) fail(403, 'Only admins can mark bugs as spam.');
+    if (bug.status !== 'spam') await markSpam(c.var.db, bug);
+  } else {
+    if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
+    if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+    await setOpenClosed(c.var.db, bug, status, user.id);
+  }
+  return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
+});
 
 bugs.post(
   '/api/bugs',
@@ -534,7 +501,7 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await insertBug(c.var.db, c.env.DB, { ...input, dedupeKey: key });
+      id = await insertBug(c.var.db, { ...input, dedupeKey: key });
     } catch (err) {
       if (!isDuplicatePost(err)) throw err;
       id = await firstPost(c.var.db, key);
@@ -542,28 +509,30 @@ bugs.post(
       if (id === undefined) throw err;
     }
     const location = `/bugs/${id}`;
-    const rep = representation(c);
-    if (rep === 'page') return c.redirect(location, 303);
-    const bug = await findBugById(c.var.db, id, user);
-    if (!bug) fail(404);
-    if (rep === 'json') {
-      c.header('Location', location);
-      return c.json({ bug }, created ? 201 : 200);
-    }
-    // htmx: show the new bug in place of the whole main area and put its URL in history.
-    c.header('HX-Retarget', '#main');
-    c.header('HX-Reswap', 'innerHTML');
-    c.header('HX-Push-Url', location);
-    const { actions, comments } = await bugPage(c.var.db, bug, user);
-    return c.html(
-      withFormToken(
-        c,
-        <>
-          <FragmentTitle title={bug.title} />
-          <BugDetailView bug={bug} actions={actions} comments={comments} />
-        </>,
-      ),
-    );
+    const saved = async () => (await findBugById(c.var.db, id, user)) ?? fail(404);
+    return afterWrite(c, {
+      to: location,
+      status: created ? 201 : 200,
+      json: async () => {
+        const bug = await saved();
+        c.header('Location', location);
+        return { bug };
+      },
+      fragment: async () => {
+        const bug = await saved();
+        // htmx: show the new bug in place of the whole main area and put its URL in history.
+        c.header('HX-Retarget', '#main');
+        c.header('HX-Reswap', 'innerHTML');
+        c.header('HX-Push-Url', location);
+        const { actions, comments } = await bugPage(c.var.db, bug, user);
+        return (
+          <>
+            <FragmentTitle title={bug.title} />
+            <BugDetailView bug={bug} actions={actions} comments={comments} />
+          </>
+        );
+      },
+    });
   },
 );
 

@@ -11,9 +11,12 @@ import {
   LeaderRows,
   periodName,
 } from '../../views/leaderboard';
+import { monthKey } from '../db';
 import { decodeLeaderCursor, encodeLeaderCursor, leaderboardPage } from '../db/leaderboard';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
+import { cursorSchema, DEFAULT_PAGE_SIZE, limitSchema, rejectInvalid } from '../lib/validation';
+import { EMBED_MAX_AGE_SECONDS } from '../middleware/public';
 import type { AppEnv } from '../types';
 
 export const leaderboardQuery = z.object({
@@ -21,35 +24,29 @@ export const leaderboardQuery = z.object({
     .string()
     .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'month must look like 2026-11.')
     .optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be a number.' })
-    .int('limit must be a whole number.')
-    .min(1, 'limit must be 1 to 100.')
-    .max(100, 'limit must be 1 to 100.')
-    .default(25),
-  after: z
-    .string()
-    .refine((a) => decodeLeaderCursor(a) !== null, 'Malformed page cursor.')
-    .optional(),
+  limit: limitSchema,
+  after: cursorSchema(decodeLeaderCursor),
 });
 
-const validQuery = zValidator('query', leaderboardQuery, (r) => {
-  if (!r.success) fail(400, r.error.issues.map((i) => i.message).join(' '));
-});
+const validQuery = zValidator('query', leaderboardQuery, rejectInvalid());
 
 type Query = z.infer<typeof leaderboardQuery>;
 
 /** Reads one page and builds the props every representation shares. */
 async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Query) {
   const period = q.month ?? 'all';
-  const currentMonth = new Date().toISOString().slice(0, 7);
+  const currentMonth = monthKey();
   if (period !== 'all' && period > currentMonth) fail(404, 'That month has not happened yet.');
-  const after = q.after ? decodeLeaderCursor(q.after) : null;
+  const after = q.after;
   const { rows, next } = await leaderboardPage(c.var.db, { period, limit: q.limit, after });
   // Absolute links: the fragment is embedded on other sites and must link back here.
   const base = new URL(c.req.url).origin;
   const nextQs = next
-    ? qs({ month: q.month, limit: q.limit === 25 ? undefined : q.limit, after: encodeLeaderCursor(next) })
+    ? qs({
+        month: q.month,
+        limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit,
+        after: encodeLeaderCursor(next),
+      })
     : null;
   const props: LeaderboardProps = {
     rows,
@@ -63,29 +60,24 @@ async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Qu
 
 const leaderboard = new Hono<AppEnv>();
 
-for (const path of ['/leaderboard', '/api/leaderboard'] as const) {
-  leaderboard.get(path, validQuery, async (c) => {
-    const q = c.req.valid('query');
-    const { props, currentMonth, next, after } = await load(c, q);
-    // The page marks the reader's own row, so it is theirs alone; public fragments have no session.
-    if (c.var.user) {
-      props.viewer = c.var.user.username;
-      c.header('Cache-Control', 'private, no-store');
-    }
-    return respond(c, {
-      title: `Leaderboard · ${periodName(props.period)}`,
-      description: 'Top bug reporters on BLT-Next.',
-      page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
-      // The first page is a whole table (what other sites embed); later pages are rows to append.
-      fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
-      json: () => ({
-        period: props.period,
-        leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
-        next: next ? encodeLeaderCursor(next) : null,
-      }),
-    });
+leaderboard.on('GET', ['/leaderboard', '/api/leaderboard'], validQuery, async (c) => {
+  const q = c.req.valid('query');
+  const { props, currentMonth, next, after } = await load(c, q);
+  // The page marks the reader's own row; public fragments run without a session, so never do.
+  if (c.var.user) props.viewer = c.var.user.username;
+  return respond(c, {
+    title: `Leaderboard · ${periodName(props.period)}`,
+    description: 'Top bug reporters on BLT-Next.',
+    page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
+    // The first page is a whole table (what other sites embed); later pages are rows to append.
+    fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
+    json: () => ({
+      period: props.period,
+      leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
+      next: next ? encodeLeaderCursor(next) : null,
+    }),
   });
-}
+});
 
 /** The iframe widget: its own tiny document; only /embed/* may be framed (see app.tsx). */
 leaderboard.get(
@@ -94,7 +86,7 @@ leaderboard.get(
   jsxRenderer(({ children }) => <>{children}</>, { docType: true }),
   async (c) => {
     const { props } = await load(c, c.req.valid('query'));
-    c.header('Cache-Control', 'public, max-age=60');
+    c.header('Cache-Control', `public, max-age=${EMBED_MAX_AGE_SECONDS}`);
     return c.render(<EmbedLeaderboard {...props} />, { title: 'Leaderboard', user: null });
   },
 );

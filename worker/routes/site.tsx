@@ -4,33 +4,33 @@ import { z } from 'zod';
 import { DomainPage } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { StatsBlock, StatsPage } from '../../views/stats';
-import { bugStats, encodeCursor, listBugs, statsOverview } from '../db/bugs';
+import { pingDb } from '../db';
+import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { isValidHostname } from '../lib/url';
+import { DEFAULT_PAGE_SIZE, rejectInvalid } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
 
-for (const path of ['/stats', '/api/stats'] as const) {
-  site.get(path, async (c) => {
-    // The fragment is the embeddable counts block; only the page and JSON need the charts.
-    const { stats, perDay, byLabel } =
-      representation(c) === 'fragment'
-        ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
-        : await statsOverview(c.var.db, c.env.DB);
-    const base = new URL(c.req.url).origin;
-    return respond(c, {
-      title: 'Stats',
-      description: 'How many bugs BLT-Next users have reported, per day and by label.',
-      page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
-      fragment: () => <StatsBlock stats={stats} base={base} />,
-      json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
-    });
+site.on('GET', ['/stats', '/api/stats'], async (c) => {
+  // The fragment is the embeddable counts block; only the page and JSON need the charts.
+  const { stats, perDay, byLabel } =
+    representation(c) === 'fragment'
+      ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
+      : await statsOverview(c.var.db);
+  const base = new URL(c.req.url).origin;
+  return respond(c, {
+    title: 'Stats',
+    description: 'How many bugs BLT-Next users have reported, per day and by label.',
+    page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
+    fragment: () => <StatsBlock stats={stats} base={base} />,
+    json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
   });
-}
+});
 
 const hostnameParam = z.object({
   hostname: z.string().toLowerCase().refine(isValidHostname, 'Not a host name.'),
@@ -38,17 +38,15 @@ const hostnameParam = z.object({
 
 site.get(
   '/domains/:hostname',
-  zValidator('param', hostnameParam, (r) => {
-    if (!r.success) fail(404, 'That is not a domain we know.');
-  }),
+  zValidator('param', hostnameParam, rejectInvalid(404, 'That is not a domain we know.')),
   async (c) => {
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
-    const domain = await db.selectFrom('domains').select('id').where('hostname', '=', hostname).executeTakeFirst();
+    const domain = await findDomain(db, hostname);
     if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     const [open, closed, top] = await Promise.all([
-      listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: 25 }),
-      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: 25 }),
+      listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
+      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: DEFAULT_PAGE_SIZE }),
       topReporters(db, domain.id),
     ]);
     // A domain whose only reports are private or spam must not reveal that it exists.
@@ -71,8 +69,7 @@ site.get(
 site.get('/api/health', async (c) => {
   const started = Date.now();
   try {
-    const row = await c.env.DB.prepare('SELECT 1 AS ok').first<{ ok: number }>();
-    if (row?.ok !== 1) throw new Error('unexpected D1 answer');
+    await pingDb(c.var.db);
   } catch (err) {
     console.error(JSON.stringify({ requestId: c.var.requestId, msg: 'health check failed', error: String(err) }));
     c.header('Cache-Control', 'no-store');

@@ -1,84 +1,90 @@
+import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
+import { createFactory } from 'hono/factory';
+import { z } from 'zod';
 import { BugRows } from '../../views/bugs';
 import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
+import { monthKey } from '../db';
 import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
 import { pointsHistory, standing } from '../db/leaderboard';
+import { findProfileUser } from '../db/users';
 import { fail } from '../lib/errors';
 import { respond } from '../lib/respond';
+import { cursorSchema, rejectInvalid, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
 
-const USERNAME_RE = /^[A-Za-z0-9_-]{3,30}$/;
+const NO_SUCH_REPORTER = 'There is no reporter with that name.';
+/** A profile lists fewer bugs per page than /bugs: it shares the page with points and history. */
+const PROFILE_BUGS_PER_PAGE = 20;
 
 const users = new Hono<AppEnv>();
 
-for (const path of ['/users/:username', '/api/users/:username'] as const) {
-  users.get(path, async (c) => {
-    const name = c.req.param('username');
-    if (!USERNAME_RE.test(name)) fail(404, 'There is no reporter with that name.');
-    const db = c.var.db;
-    const user = await db
-      .selectFrom('users')
-      .select(['id', 'username', 'created_at'])
-      .where('username', '=', name)
-      .executeTakeFirst();
-    if (!user) fail(404, 'There is no reporter with that name.');
-    const viewer = c.var.user;
-    const isOwner = viewer?.id === user.id;
-    const maySeeHidden = isOwner || viewer?.role === 'admin';
-    const before = c.req.query('before');
-    const cursor = before ? decodeCursor(before) : null;
-    if (before && !cursor) fail(400, 'Malformed page cursor.');
-    const month = new Date().toISOString().slice(0, 7);
-    const [allTime, thisMonth, page, history] = await Promise.all([
-      standing(db, user.id, 'all'),
-      standing(db, user.id, month),
-      listBugs(db, { userId: user.id, includeHidden: maySeeHidden, cursor, limit: 20 }),
-      pointsHistory(db, user.id),
-    ]);
-    const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
-    const profilePath = `/users/${encodeURIComponent(user.username)}`;
-    // A bug the viewer could not open is never named, linked or numbered. Points from a private
-    // report still count in the total (as reputation does), but its rows read "Private report":
-    // which report, site or kind of event (e.g. "Domain added") stays the reporter's business.
-    const visibleHistory = history.map((h) => {
-      if (maySeeHidden || h.bug_id === null || (!h.bug_hidden && h.bug_status !== 'spam')) return h;
-      return { ...h, reason: h.bug_hidden ? 'Private report' : h.reason, bug_id: null, bug_title: null };
-    });
-    const bugs = {
-      rows: page.rows,
-      nextHref: nextQs && `${profilePath}${nextQs}`,
-      nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
-      showReporter: false,
-    };
-    const profile = (
-      <ProfileView
-        username={user.username}
-        joined={user.created_at}
-        allTime={allTime}
-        thisMonth={{ ...thisMonth, period: month }}
-        bugs={bugs}
-        history={visibleHistory}
-        isOwner={isOwner}
-      />
-    );
-    return respond(c, {
-      title: user.username,
-      description: `${user.username} on BLT-Next: ${allTime.score} points.`,
-      page: () => profile,
-      // "Older bugs" on a profile appends rows; the first load is the whole profile.
-      fragment: () => (cursor ? <BugRows {...bugs} /> : profile),
-      json: () => ({
-        username: user.username,
-        joined: user.created_at,
-        points: { all: allTime.score, month: thisMonth.score, period: month },
-        rank: { all: allTime.rank, month: thisMonth.rank },
-        bugs: page.rows,
-        next: page.next ? encodeCursor(page.next) : null,
-        history: visibleHistory.map(({ bug_hidden: _h, bug_status: _s, ...h }) => h),
-      }),
-    });
+const validName = zValidator('param', z.object({ username: usernameSchema }), rejectInvalid(404, NO_SUCH_REPORTER));
+const validPage = zValidator('query', z.object({ before: cursorSchema(decodeCursor) }), rejectInvalid());
+
+const profile = createFactory<AppEnv>().createHandlers(validName, validPage, async (c) => {
+  const db = c.var.db;
+  const user = await findProfileUser(db, c.req.valid('param').username);
+  if (!user) fail(404, NO_SUCH_REPORTER);
+  const viewer = c.var.user;
+  const isOwner = viewer?.id === user.id;
+  const maySeeHidden = isOwner || viewer?.role === 'admin';
+  const cursor = c.req.valid('query').before;
+  const month = monthKey();
+  const [allTime, thisMonth, page, history] = await Promise.all([
+    standing(db, user.id, 'all'),
+    standing(db, user.id, month),
+    listBugs(db, { userId: user.id, includeHidden: maySeeHidden, cursor, limit: PROFILE_BUGS_PER_PAGE }),
+    pointsHistory(db, user.id),
+  ]);
+  const nextQs = page.next ? qs({ before: encodeCursor(page.next) }) : null;
+  const profilePath = `/users/${encodeURIComponent(user.username)}`;
+  // A bug the viewer could not open is never named, linked or numbered. Points from a private
+  // report still count in the total (as reputation does), but its rows read "Private report":
+  // which report, site or kind of event (e.g. "Domain added") stays the reporter's business.
+  const visibleHistory = history.map((h) => {
+    if (maySeeHidden || h.bug_id === null || (!h.bug_hidden && h.bug_status !== 'spam')) return h;
+    return { ...h, reason: h.bug_hidden ? 'Private report' : h.reason, bug_id: null, bug_title: null };
   });
-}
+  const bugs = {
+    rows: page.rows,
+    nextHref: nextQs && `${profilePath}${nextQs}`,
+    nextFragmentHref: nextQs && `/api${profilePath}${nextQs}`,
+    showReporter: false,
+  };
+  const profile = (
+    <ProfileView
+      username={user.username}
+      joined={user.created_at}
+      allTime={allTime}
+      thisMonth={{ ...thisMonth, period: month }}
+      bugs={bugs}
+      history={visibleHistory}
+      isOwner={isOwner}
+    />
+  );
+  return respond(c, {
+    title: user.username,
+    description: `${user.username} on BLT-Next: ${allTime.score} points.`,
+    page: () => profile,
+    // "Older bugs" on a profile appends rows; the first load is the whole profile.
+    fragment: () => (cursor ? <BugRows {...bugs} /> : profile),
+    json: () => ({
+      username: user.username,
+      joined: user.created_at,
+      points: { all: allTime.score, month: thisMonth.score, period: month },
+      rank: { all: allTime.rank, month: thisMonth.rank },
+      bugs: page.rows,
+      next: page.next ? encodeCursor(page.next) : null,
+      history: visibleHistory.map(({ bug_hidden: _h, bug_status: _s, ...h }) => h),
+    }),
+  });
+});
+
+/** A reporter's profile: page, "older bugs" rows, or JSON. Two get()s, not one on('GET', [...]):
+ * hono types on() with a path list for handlers of one input, and this one validates two. */
+users.get('/users/:username', ...profile);
+users.get('/api/users/:username', ...profile);
 
 export default users;
