@@ -1,12 +1,15 @@
-// npm run assets — copies the pinned htmx from node_modules into public/assets and stamps the
-// cache-busting versions (htmx's version, app.css's content hash) into views/asset-versions.ts
-// and the static shell. Every file under /assets is cached for a year, so a changed file must
-// get a new URL; tests/assets.test.ts fails when this script was not run after a change.
+// npm run assets — copies the pinned htmx from node_modules into public/assets, stamps the
+// cache-busting versions (htmx's version, app.css's content hash) into views/asset-versions.ts,
+// and writes the static shell (public/index.html, about.html) from the Worker pages' own
+// components (views/static-pages.tsx) around the hand-written bodies in public-src/. Every file
+// under /assets is cached for a year, so a changed file must get a new URL; tests/assets.test.ts
+// fails when this script was not run after a change to the CSS, htmx, the chrome or a body.
 import { createHash } from 'node:crypto';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -31,11 +34,21 @@ writeFileSync(
     '',
   ].join('\n'),
 );
-for (const page of ['index.html', 'about.html']) {
-  const file = join(root, 'public', page);
-  const html = readFileSync(file, 'utf8')
-    .replace(/\/assets\/app\.css(\?v=[\w.-]+)?"/g, `/assets/app.css?v=${versions.css}"`)
-    .replace(/\/assets\/htmx\.min\.js(\?v=[\w.-]+)?"/g, `/assets/htmx.min.js?v=${versions.htmx}"`);
-  writeFileSync(file, html);
+// The views are TSX (hono/jsx): bundle them in memory with esbuild (tsconfig's JSX settings) and
+// import the result, so this stays one offline command with nothing written besides the pages.
+const { outputFiles } = await build({
+  entryPoints: [join(root, 'views', 'static-pages.tsx')],
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  write: false,
+  logLevel: 'warning',
+});
+const { STATIC_PAGES, renderStaticPage } = await import(
+  `data:text/javascript;base64,${Buffer.from(outputFiles[0].contents).toString('base64')}`
+);
+for (const page of STATIC_PAGES) {
+  const body = readFileSync(join(root, 'public-src', page.body), 'utf8');
+  writeFileSync(join(root, 'public', page.file), await renderStaticPage(page, body));
 }
 console.log(`assets: htmx ${versions.htmx}, app.css ${versions.css}, embed.css ${versions.embedCss}`);

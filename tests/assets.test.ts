@@ -2,7 +2,10 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import aboutHtml from '../public/about.html?raw';
 import indexHtml from '../public/index.html?raw';
+import aboutBody from '../public-src/about.body.html?raw';
+import indexBody from '../public-src/index.body.html?raw';
 import { ASSET_VERSIONS } from '../views/asset-versions';
+import { renderStaticPage, STATIC_PAGES } from '../views/static-pages';
 import { call } from './helpers';
 
 async function hash10(text: string): Promise<string> {
@@ -37,5 +40,38 @@ describe('assets: year-long caching needs versioned URLs', () => {
     expect(await (await call('/embed/leaderboard')).text()).toContain(
       `/assets/embed.css?v=${ASSET_VERSIONS.embedCss}"`,
     );
+  });
+});
+
+describe("assets: the static shell is written from the Worker pages' components", () => {
+  /** Each committed page and the hand-written body `npm run assets` wraps in the chrome. */
+  const committed: Record<string, { html: string; body: string }> = {
+    'index.html': { html: indexHtml, body: indexBody },
+    'about.html': { html: aboutHtml, body: aboutBody },
+  };
+
+  it('public/*.html are what `npm run assets` writes now (run it after changing the chrome or a body)', async () => {
+    expect(STATIC_PAGES.map((p) => p.file).sort()).toEqual(Object.keys(committed).sort());
+    for (const page of STATIC_PAGES) {
+      const file = committed[page.file]!;
+      expect(file.html, `public/${page.file} is stale: run npm run assets`).toBe(
+        await renderStaticPage(page, file.body),
+      );
+    }
+  });
+
+  it('the shell has the Worker header, with the neutral account link htmx replaces', async () => {
+    const bugs = await (await call('/bugs')).text();
+    const nav = (html: string) => html.match(/<nav aria-label="Main">.*?<\/nav>/s)?.[0];
+    const footer = (html: string) => html.match(/<footer class="site-footer">.*?<\/footer>/s)?.[0];
+    expect(nav(indexHtml)).toBe(nav(bugs));
+    expect(footer(indexHtml)).toBe(footer(bugs));
+    expect(footer(aboutHtml)).toBe(footer(bugs));
+    expect(aboutHtml).toContain('<a href="/about" aria-current="page">About</a>');
+    for (const html of [indexHtml, aboutHtml]) {
+      expect(html).toContain(
+        '<div class="user-slot" id="user-slot" data-hx-get="/api/auth/me" data-hx-trigger="load" data-hx-swap="outerHTML"><a href="/account">Account</a></div>',
+      );
+    }
   });
 });

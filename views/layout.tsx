@@ -39,8 +39,36 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
   );
 }
 
-/** Same markup as public/index.html's header, so the shell and Worker pages are one site. */
-export function SiteHeader({ user }: { user?: SessionUser | null | undefined }) {
+/**
+ * The account corner of the static shell (public/*.html, which `npm run assets` writes): a
+ * neutral link that htmx swaps for the real UserSlot from /api/auth/me once the page loads.
+ */
+export function StaticUserSlot() {
+  return (
+    <div class="user-slot" id="user-slot" data-hx-get="/api/auth/me" data-hx-trigger="load" data-hx-swap="outerHTML">
+      <a href="/account">Account</a>
+    </div>
+  );
+}
+
+/** The main navigation, in order: one list so every page (and the static shell) agrees. */
+const NAV = [
+  ['/bugs', 'Bugs'],
+  ['/bugs/new', 'Report a bug'],
+  ['/leaderboard', 'Leaderboard'],
+  ['/about', 'About'],
+] as const;
+
+export interface SiteHeaderProps {
+  user?: SessionUser | null | undefined;
+  /** The static shell's header: StaticUserSlot instead of the signed-in user's corner. */
+  staticShell?: boolean;
+  /** The nav link marked aria-current="page" (the static pages mark theirs). */
+  current?: string | undefined;
+}
+
+/** One header for Worker pages and the static shell, so they are one site. */
+export function SiteHeader({ user, staticShell, current }: SiteHeaderProps) {
   return (
     <header class="site-header">
       <a class="brand" href="/">
@@ -48,21 +76,16 @@ export function SiteHeader({ user }: { user?: SessionUser | null | undefined }) 
       </a>
       <nav aria-label="Main">
         <ul>
-          <li>
-            <a href="/bugs">Bugs</a>
-          </li>
-          <li>
-            <a href="/bugs/new">Report a bug</a>
-          </li>
-          <li>
-            <a href="/leaderboard">Leaderboard</a>
-          </li>
-          <li>
-            <a href="/about">About</a>
-          </li>
+          {NAV.map(([href, label]) => (
+            <li>
+              <a href={href} aria-current={href === current ? 'page' : undefined}>
+                {label}
+              </a>
+            </li>
+          ))}
         </ul>
       </nav>
-      <UserSlot user={user} />
+      {staticShell ? <StaticUserSlot /> : <UserSlot user={user} />}
     </header>
   );
 }
@@ -92,34 +115,61 @@ export function FragmentTitle({ title }: { title: string }) {
   return <title>{documentTitle(title)}</title>;
 }
 
-/** The full document around every Worker page. */
-export function Layout({ title, user, description, children }: LayoutProps) {
+/** The description of Worker pages that do not set their own. */
+const DEFAULT_DESCRIPTION = 'Report bugs you find on any website and climb the leaderboard.';
+
+/** The `<head>` every page shares; `title` is the whole document title. */
+export function DocumentHead({ title, description }: { title: string; description: string }) {
+  return (
+    <head>
+      <meta charset="utf-8" />
+      <meta name="viewport" content="width=device-width, initial-scale=1" />
+      <title>{title}</title>
+      <meta name="description" content={description} />
+      <meta name="htmx-config" content={HTMX_CONFIG} />
+      <meta name="color-scheme" content="light dark" />
+      <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
+      <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSIONS.css}`} />
+      <script src={`/assets/htmx.min.js?v=${ASSET_VERSIONS.htmx}`} defer></script>
+    </head>
+  );
+}
+
+export interface DocumentProps {
+  title: string;
+  description: string;
+  header: Child;
+  children?: Child;
+}
+
+/** The page chrome around a `<main>`: shared by Layout and the static shell (views/static-pages.tsx). */
+export function Document({ title, description, header, children }: DocumentProps) {
   return (
     <html lang="en">
-      <head>
-        <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <title>{documentTitle(title)}</title>
-        <meta
-          name="description"
-          content={description ?? 'Report bugs you find on any website and climb the leaderboard.'}
-        />
-        <meta name="htmx-config" content={HTMX_CONFIG} />
-        <meta name="color-scheme" content="light dark" />
-        <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
-        <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSIONS.css}`} />
-        <script src={`/assets/htmx.min.js?v=${ASSET_VERSIONS.htmx}`} defer></script>
-      </head>
+      <DocumentHead title={title} description={description} />
       <body>
         <a class="skip-link" href="#main">
           Skip to content
         </a>
-        <SiteHeader user={user} />
+        {header}
         <main id="main" tabindex={-1}>
           {children}
         </main>
         <SiteFooter />
       </body>
     </html>
+  );
+}
+
+/** The full document around every Worker page. */
+export function Layout({ title, user, description, children }: LayoutProps) {
+  return (
+    <Document
+      title={documentTitle(title)}
+      description={description ?? DEFAULT_DESCRIPTION}
+      header={<SiteHeader user={user} />}
+    >
+      {children}
+    </Document>
   );
 }
