@@ -1,6 +1,6 @@
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionUser } from '../worker/types';
-import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
+import { Field, HtmxForm } from './components/form';
 
 export interface AuthValues {
   username?: string | undefined;
@@ -12,77 +12,52 @@ export type AuthErrors = Partial<Record<'username' | 'email' | 'password' | 'pas
 /** Sign-up form; passwords are never echoed back, everything else is. */
 export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
   return (
-    <form
-      id="signup-form"
-      class="auth-form"
-      method="post"
-      action="/api/auth/signup"
-      data-hx-post="/api/auth/signup"
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button[type=submit]"
-      data-hx-sync="this:drop"
-      novalidate
-    >
-      <FormToken />
-      <ErrorSummary errors={errors} />
+    <HtmxForm id="signup-form" class="auth-form" action="/api/auth/signup" errors={errors} novalidate>
       <input type="hidden" name="next" value={values.next ?? ''} />
-      <label for="username">Username</label>
-      <p class="hint" id="username-hint">
-        3–30 letters, digits, _ or -. Shown on the leaderboard.
-      </p>
-      <input
-        id="username"
+      <Field
         name="username"
+        label="Username"
+        hint="3–30 letters, digits, _ or -. Shown on the leaderboard."
+        errors={errors}
         type="text"
         autocomplete="username"
         required
         minlength={3}
         maxlength={30}
         value={values.username ?? ''}
-        {...fieldAria('username', errors, 'username-hint')}
       />
-      <FieldError name="username" errors={errors} />
-      <label for="email">Email</label>
-      <input
-        id="email"
+      <Field
         name="email"
+        label="Email"
+        errors={errors}
         type="email"
         autocomplete="email"
         required
         maxlength={254}
         value={values.email ?? ''}
-        {...fieldAria('email', errors)}
       />
-      <FieldError name="email" errors={errors} />
-      <label for="password">Password</label>
-      <p class="hint" id="password-hint">
-        At least 12 characters, and not a common password.
-      </p>
-      <input
-        id="password"
+      <Field
         name="password"
+        label="Password"
+        hint="At least 12 characters, and not a common password."
+        errors={errors}
         type="password"
         autocomplete="new-password"
         required
         minlength={12}
         maxlength={256}
-        {...fieldAria('password', errors, 'password-hint')}
       />
-      <FieldError name="password" errors={errors} />
-      <label for="password_confirmation">Password again</label>
-      <input
-        id="password_confirmation"
+      <Field
         name="password_confirmation"
+        label="Password again"
+        errors={errors}
         type="password"
         autocomplete="new-password"
         required
         maxlength={256}
-        {...fieldAria('password_confirmation', errors)}
       />
-      <FieldError name="password_confirmation" errors={errors} />
       <button type="submit">Sign up</button>
-    </form>
+    </HtmxForm>
   );
 }
 
@@ -125,46 +100,29 @@ export function SignupPage(props: AuthPageProps) {
 
 export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
   return (
-    <form
-      id="login-form"
-      class="auth-form"
-      method="post"
-      action="/api/auth/login"
-      data-hx-post="/api/auth/login"
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button[type=submit]"
-      data-hx-sync="this:drop"
-      novalidate
-    >
-      <FormToken />
-      <ErrorSummary errors={errors} />
+    <HtmxForm id="login-form" class="auth-form" action="/api/auth/login" errors={errors} novalidate>
       <input type="hidden" name="next" value={values.next ?? ''} />
-      <label for="username">Username or email</label>
-      <input
-        id="username"
+      <Field
         name="username"
+        label="Username or email"
+        errors={errors}
         type="text"
         autocomplete="username"
         required
         maxlength={254}
         value={values.username ?? ''}
-        {...fieldAria('username', errors)}
       />
-      <FieldError name="username" errors={errors} />
-      <label for="password">Password</label>
-      <input
-        id="password"
+      <Field
         name="password"
+        label="Password"
+        errors={errors}
         type="password"
         autocomplete="current-password"
         required
         maxlength={256}
-        {...fieldAria('password', errors)}
       />
-      <FieldError name="password" errors={errors} />
       <button type="submit">Log in</button>
-    </form>
+    </HtmxForm>
   );
 }
 

@@ -1,7 +1,7 @@
 import type { BugDetail, BugFilters, BugListItem } from '../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../worker/db/schema';
 import { BugItem } from './components/bug-item';
-import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
+import { Field, FormToken, HtmxForm, Options } from './components/form';
 import { day, LABEL_NAMES, qs, SEVERITY_NAMES, STATUS_NAMES } from './components/format';
 import { When } from './components/when';
 
@@ -66,11 +66,7 @@ function Select<T extends string>(props: {
       {props.label}
       <select name={props.name}>
         {props.any ? <option value="">{props.any}</option> : null}
-        {props.values.map((v) => (
-          <option value={v} selected={props.selected === v}>
-            {props.names[v]}
-          </option>
-        ))}
+        <Options values={props.values} names={props.names} selected={props.selected} />
       </select>
     </label>
   );
@@ -192,18 +188,7 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
     );
   }
   return (
-    <form
-      class="upvote"
-      id={`upvote-${bug.id}`}
-      method="post"
-      action={`/api/bugs/${bug.id}/upvote`}
-      data-hx-post={`/api/bugs/${bug.id}/upvote`}
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button"
-      data-hx-sync="this:drop"
-    >
-      <FormToken />
+    <HtmxForm class="upvote" id={`upvote-${bug.id}`} action={`/api/bugs/${bug.id}/upvote`} disable="find button">
       <button
         type="submit"
         class={actions.upvoted ? 'secondary' : undefined}
@@ -212,7 +197,7 @@ export function UpvoteControl({ bug, actions }: { bug: Pick<BugDetail, 'id' | 'u
         {actions.upvoted ? 'Upvoted' : 'Upvote'}
       </button>{' '}
       <span>{label}</span>
-    </form>
+    </HtmxForm>
   );
 }
 
@@ -289,36 +274,23 @@ export function CommentsSection(props: {
         </CommentsLink>
       ) : null}
       {props.signedIn ? (
-        <form
-          method="post"
-          action={`/api/bugs/${bugId}/comments`}
-          data-hx-post={`/api/bugs/${bugId}/comments`}
-          data-hx-target="#comments"
-          data-hx-swap="outerHTML"
-          data-hx-disable="find button"
-          data-hx-sync="this:drop"
-          novalidate
-        >
-          <FormToken />
-          <label for="comment-body">Add a comment</label>
-          <textarea
-            id="comment-body"
+        <HtmxForm action={`/api/bugs/${bugId}/comments`} target="#comments" disable="find button" novalidate>
+          <Field
+            as="textarea"
             name="body"
+            id="comment-body"
+            errorId="comment-error"
+            errorAlert
+            label="Add a comment"
+            errors={{ body: props.error }}
             rows={3}
             maxlength={5000}
             required
-            aria-invalid={props.error ? 'true' : undefined}
-            aria-describedby={props.error ? 'comment-error' : undefined}
           >
             {props.value ?? ''}
-          </textarea>
-          {props.error ? (
-            <p class="field-error" id="comment-error" role="alert">
-              {props.error}
-            </p>
-          ) : null}
+          </Field>
           <button type="submit">Comment</button>
-        </form>
+        </HtmxForm>
       ) : (
         <p>
           <a href={`/login?next=/bugs/${bugId}`}>Log in</a> to comment.
@@ -450,28 +422,13 @@ export function ReportForm({
   similar?: SimilarResult | undefined;
 }) {
   return (
-    <form
-      id="report-form"
-      class="report-form"
-      method="post"
-      action="/api/bugs"
-      data-hx-post="/api/bugs"
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button[type=submit]"
-      data-hx-sync="this:drop"
-      novalidate
-    >
-      <FormToken />
-      <ErrorSummary errors={errors} />
+    <HtmxForm id="report-form" class="report-form" action="/api/bugs" errors={errors} novalidate>
       {privateRefused ? <PrivateRefused /> : null}
-      <label for="url">Address of the page with the bug</label>
-      <p class="hint" id="url-hint">
-        Such as shop.example/cart (https:// is added when you leave it out). The site's domain is taken from it.
-      </p>
-      <input
-        id="url"
+      <Field
         name="url"
+        label="Address of the page with the bug"
+        hint="Such as shop.example/cart (https:// is added when you leave it out). The site's domain is taken from it."
+        errors={errors}
         type="text"
         inputmode="url"
         autocomplete="url"
@@ -480,66 +437,47 @@ export function ReportForm({
         maxlength={2048}
         value={values.url ?? ''}
         placeholder="shop.example/cart"
-        data-hx-get="/api/bugs/similar"
         data-hx-trigger="input changed delay:400ms, change"
-        data-hx-include="#title"
-        data-hx-target="#similar"
-        data-hx-swap="innerHTML"
-        data-hx-indicator="#similar"
-        {...fieldAria('url', errors, 'url-hint')}
+        {...similarLookup('#title')}
       />
-      <FieldError name="url" errors={errors} />
       <div id="similar" class="similar" aria-live="polite">
         {similar ? <SimilarBugs {...similar} /> : null}
       </div>
 
-      <label for="title">Title</label>
-      <input
-        id="title"
+      <Field
         name="title"
+        label="Title"
+        errors={errors}
         type="text"
         required
         minlength={5}
         maxlength={200}
         value={values.title ?? ''}
-        data-hx-get="/api/bugs/similar"
         data-hx-trigger="change"
-        data-hx-include="#url"
-        data-hx-target="#similar"
-        data-hx-swap="innerHTML"
-        data-hx-indicator="#similar"
-        {...fieldAria('title', errors)}
+        {...similarLookup('#url')}
       />
-      <FieldError name="title" errors={errors} />
 
-      <label for="description">What happens, and what should happen instead?</label>
-      <textarea id="description" name="description" rows={6} maxlength={10000} {...fieldAria('description', errors)}>
+      <Field
+        as="textarea"
+        name="description"
+        label="What happens, and what should happen instead?"
+        errors={errors}
+        rows={6}
+        maxlength={10000}
+      >
         {values.description ?? ''}
-      </textarea>
-      <FieldError name="description" errors={errors} />
+      </Field>
 
       <div class="row">
         <div>
-          <label for="label">Label</label>
-          <select id="label" name="label" {...fieldAria('label', errors)}>
-            {LABELS.map((v) => (
-              <option value={v} selected={(values.label ?? 'general') === v}>
-                {LABEL_NAMES[v]}
-              </option>
-            ))}
-          </select>
-          <FieldError name="label" errors={errors} />
+          <Field as="select" name="label" label="Label" errors={errors}>
+            <Options values={LABELS} names={LABEL_NAMES} selected={values.label ?? 'general'} />
+          </Field>
         </div>
         <div>
-          <label for="severity">Severity</label>
-          <select id="severity" name="severity" {...fieldAria('severity', errors)}>
-            {SEVERITIES.map((v) => (
-              <option value={v} selected={(values.severity ?? 'none') === v}>
-                {SEVERITY_NAMES[v]}
-              </option>
-            ))}
-          </select>
-          <FieldError name="severity" errors={errors} />
+          <Field as="select" name="severity" label="Severity" errors={errors}>
+            <Options values={SEVERITIES} names={SEVERITY_NAMES} selected={values.severity ?? 'none'} />
+          </Field>
         </div>
       </div>
       {signedIn || values.private ? (
@@ -560,8 +498,19 @@ export function ReportForm({
           </button>
         </noscript>
       </div>
-    </form>
+    </HtmxForm>
   );
+}
+
+/** The address and title fields ask for similar bugs as they change, each sending the other along. */
+function similarLookup(other: string) {
+  return {
+    'data-hx-get': '/api/bugs/similar',
+    'data-hx-include': other,
+    'data-hx-target': '#similar',
+    'data-hx-swap': 'innerHTML',
+    'data-hx-indicator': '#similar',
+  };
 }
 
 /** Shown when a private report came without a valid session: nothing was stored. */
