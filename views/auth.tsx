@@ -148,3 +148,22 @@ export function LoginPage(props: AuthPageProps & { signedUp?: boolean }) {
     />
   );
 }
+
+/** `/api/auth/me` as a page: who is signed in, or where to sign in. */
+export function AccountView({ user }: { user: Pick<SessionUser, 'username' | 'points'> | null }) {
+  return (
+    <>
+      <h1>Your account</h1>
+      {user ? (
+        <p>
+          Signed in as <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a> with {user.points}{' '}
+          points.
+        </p>
+      ) : (
+        <p>
+          You are not signed in. <a href="/login">Log in</a> or <a href="/signup">sign up</a>.
+        </p>
+      )}
+    </>
+  );
+}
