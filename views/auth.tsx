@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionUser } from '../worker/types';
 import { Field, HtmxForm } from './components/form';
@@ -8,12 +9,25 @@ export interface AuthValues {
   next?: string | undefined;
 }
 export type AuthErrors = Partial<Record<'username' | 'email' | 'password' | 'password_confirmation' | 'form', string>>;
+type AuthFormProps = { values?: AuthValues; errors?: AuthErrors };
+
+/** The frame both account forms share: htmx form, error summary and the `next` page carried through. */
+function AuthForm(props: { id: string; action: string; values: AuthValues; errors: AuthErrors; children: Child }) {
+  return (
+    <HtmxForm id={props.id} class="auth-form" action={props.action} errors={props.errors} novalidate>
+      <input type="hidden" name="next" value={props.values.next ?? ''} />
+      {props.children}
+    </HtmxForm>
+  );
+}
+
+/** What every password field says; the Worker refuses more than 256 characters before hashing. */
+const PASSWORD = { type: 'password', required: true, maxlength: 256 } as const;
 
 /** Sign-up form; passwords are never echoed back, everything else is. */
-export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+export function SignupForm({ values = {}, errors = {} }: AuthFormProps) {
   return (
-    <HtmxForm id="signup-form" class="auth-form" action="/api/auth/signup" errors={errors} novalidate>
-      <input type="hidden" name="next" value={values.next ?? ''} />
+    <AuthForm id="signup-form" action="/api/auth/signup" values={values} errors={errors}>
       <Field
         name="username"
         label="Username"
@@ -41,23 +55,19 @@ export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; 
         label="Password"
         hint="At least 12 characters, and not a common password."
         errors={errors}
-        type="password"
+        {...PASSWORD}
         autocomplete="new-password"
-        required
         minlength={12}
-        maxlength={256}
       />
       <Field
         name="password_confirmation"
         label="Password again"
         errors={errors}
-        type="password"
+        {...PASSWORD}
         autocomplete="new-password"
-        required
-        maxlength={256}
       />
       <button type="submit">Sign up</button>
-    </HtmxForm>
+    </AuthForm>
   );
 }
 
@@ -98,10 +108,9 @@ export function SignupPage(props: AuthPageProps) {
   );
 }
 
-export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+export function LoginForm({ values = {}, errors = {} }: AuthFormProps) {
   return (
-    <HtmxForm id="login-form" class="auth-form" action="/api/auth/login" errors={errors} novalidate>
-      <input type="hidden" name="next" value={values.next ?? ''} />
+    <AuthForm id="login-form" action="/api/auth/login" values={values} errors={errors}>
       <Field
         name="username"
         label="Username or email"
@@ -112,17 +121,9 @@ export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; e
         maxlength={254}
         value={values.username ?? ''}
       />
-      <Field
-        name="password"
-        label="Password"
-        errors={errors}
-        type="password"
-        autocomplete="current-password"
-        required
-        maxlength={256}
-      />
+      <Field name="password" label="Password" errors={errors} {...PASSWORD} autocomplete="current-password" />
       <button type="submit">Log in</button>
-    </HtmxForm>
+    </AuthForm>
   );
 }
 

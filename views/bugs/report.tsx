@@ -13,6 +13,17 @@ export interface ReportValues {
 }
 export type FieldErrors = Partial<Record<keyof ReportValues | 'form', string>>;
 
+/** What the report form shows: on /bugs/new, after a refused post, and under the similar bugs. */
+export interface ReportFormProps {
+  values?: ReportValues;
+  errors?: FieldErrors;
+  signedIn?: boolean;
+  /** A private report arrived without a valid session: it was not stored; say so and how to log in. */
+  privateRefused?: boolean;
+  /** Already-known bugs like this one, shown under the address (422 page, no-JS check). */
+  similar?: SimilarResult | undefined;
+}
+
 /**
  * The report form. Posted without JS it answers 303 or this form again at 422; with htmx it
  * swaps itself (errors) or is replaced by the new bug. `novalidate` so the server's messages,
@@ -24,15 +35,7 @@ export function ReportForm({
   signedIn = false,
   privateRefused = false,
   similar,
-}: {
-  values?: ReportValues;
-  errors?: FieldErrors;
-  signedIn?: boolean;
-  /** A private report arrived without a valid session: it was not stored; say so and how to log in. */
-  privateRefused?: boolean;
-  /** Already-known bugs like this one, shown under the address (422 page, no-JS check). */
-  similar?: SimilarResult | undefined;
-}) {
+}: ReportFormProps) {
   return (
     <HtmxForm id="report-form" class="report-form" action="/api/bugs" errors={errors} novalidate>
       {privateRefused ? <PrivateRefused /> : null}
@@ -144,13 +147,7 @@ function PrivateRefused() {
   );
 }
 
-export function ReportPage(props: {
-  values?: ReportValues;
-  errors?: FieldErrors;
-  signedIn?: boolean;
-  privateRefused?: boolean;
-  similar?: SimilarResult | undefined;
-}) {
+export function ReportPage(props: ReportFormProps) {
   return (
     <>
       <h1>Report a bug</h1>
