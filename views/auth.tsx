@@ -1,6 +1,7 @@
+import type { Child } from 'hono/jsx';
 import type { JSX } from 'hono/jsx/jsx-runtime';
 import type { SessionUser } from '../worker/types';
-import { ErrorSummary, FieldError, FormToken, fieldAria } from './components/form';
+import { Field, HtmxForm } from './components/form';
 
 export interface AuthValues {
   username?: string | undefined;
@@ -8,81 +9,65 @@ export interface AuthValues {
   next?: string | undefined;
 }
 export type AuthErrors = Partial<Record<'username' | 'email' | 'password' | 'password_confirmation' | 'form', string>>;
+type AuthFormProps = { values?: AuthValues; errors?: AuthErrors };
+
+/** The frame both account forms share: htmx form, error summary and the `next` page carried through. */
+function AuthForm(props: { id: string; action: string; values: AuthValues; errors: AuthErrors; children: Child }) {
+  return (
+    <HtmxForm id={props.id} class="auth-form" action={props.action} errors={props.errors} novalidate>
+      <input type="hidden" name="next" value={props.values.next ?? ''} />
+      {props.children}
+    </HtmxForm>
+  );
+}
+
+/** What every password field says; the Worker refuses more than 256 characters before hashing. */
+const PASSWORD = { type: 'password', required: true, maxlength: 256 } as const;
 
 /** Sign-up form; passwords are never echoed back, everything else is. */
-export function SignupForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+export function SignupForm({ values = {}, errors = {} }: AuthFormProps) {
   return (
-    <form
-      id="signup-form"
-      class="auth-form"
-      method="post"
-      action="/api/auth/signup"
-      data-hx-post="/api/auth/signup"
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button[type=submit]"
-      data-hx-sync="this:drop"
-      novalidate
-    >
-      <FormToken />
-      <ErrorSummary errors={errors} />
-      <input type="hidden" name="next" value={values.next ?? ''} />
-      <label for="username">Username</label>
-      <p class="hint" id="username-hint">
-        3–30 letters, digits, _ or -. Shown on the leaderboard.
-      </p>
-      <input
-        id="username"
+    <AuthForm id="signup-form" action="/api/auth/signup" values={values} errors={errors}>
+      <Field
         name="username"
+        label="Username"
+        hint="3–30 letters, digits, _ or -. Shown on the leaderboard."
+        errors={errors}
         type="text"
         autocomplete="username"
         required
         minlength={3}
         maxlength={30}
         value={values.username ?? ''}
-        {...fieldAria('username', errors, 'username-hint')}
       />
-      <FieldError name="username" errors={errors} />
-      <label for="email">Email</label>
-      <input
-        id="email"
+      <Field
         name="email"
+        label="Email"
+        errors={errors}
         type="email"
         autocomplete="email"
         required
         maxlength={254}
         value={values.email ?? ''}
-        {...fieldAria('email', errors)}
       />
-      <FieldError name="email" errors={errors} />
-      <label for="password">Password</label>
-      <p class="hint" id="password-hint">
-        At least 12 characters, and not a common password.
-      </p>
-      <input
-        id="password"
+      <Field
         name="password"
-        type="password"
+        label="Password"
+        hint="At least 12 characters, and not a common password."
+        errors={errors}
+        {...PASSWORD}
         autocomplete="new-password"
-        required
         minlength={12}
-        maxlength={256}
-        {...fieldAria('password', errors, 'password-hint')}
       />
-      <FieldError name="password" errors={errors} />
-      <label for="password_confirmation">Password again</label>
-      <input
-        id="password_confirmation"
+      <Field
         name="password_confirmation"
-        type="password"
+        label="Password again"
+        errors={errors}
+        {...PASSWORD}
         autocomplete="new-password"
-        required
-        maxlength={256}
-        {...fieldAria('password_confirmation', errors)}
       />
-      <FieldError name="password_confirmation" errors={errors} />
       <button type="submit">Sign up</button>
-    </form>
+    </AuthForm>
   );
 }
 
@@ -123,48 +108,22 @@ export function SignupPage(props: AuthPageProps) {
   );
 }
 
-export function LoginForm({ values = {}, errors = {} }: { values?: AuthValues; errors?: AuthErrors }) {
+export function LoginForm({ values = {}, errors = {} }: AuthFormProps) {
   return (
-    <form
-      id="login-form"
-      class="auth-form"
-      method="post"
-      action="/api/auth/login"
-      data-hx-post="/api/auth/login"
-      data-hx-target="this"
-      data-hx-swap="outerHTML"
-      data-hx-disable="find button[type=submit]"
-      data-hx-sync="this:drop"
-      novalidate
-    >
-      <FormToken />
-      <ErrorSummary errors={errors} />
-      <input type="hidden" name="next" value={values.next ?? ''} />
-      <label for="username">Username or email</label>
-      <input
-        id="username"
+    <AuthForm id="login-form" action="/api/auth/login" values={values} errors={errors}>
+      <Field
         name="username"
+        label="Username or email"
+        errors={errors}
         type="text"
         autocomplete="username"
         required
         maxlength={254}
         value={values.username ?? ''}
-        {...fieldAria('username', errors)}
       />
-      <FieldError name="username" errors={errors} />
-      <label for="password">Password</label>
-      <input
-        id="password"
-        name="password"
-        type="password"
-        autocomplete="current-password"
-        required
-        maxlength={256}
-        {...fieldAria('password', errors)}
-      />
-      <FieldError name="password" errors={errors} />
+      <Field name="password" label="Password" errors={errors} {...PASSWORD} autocomplete="current-password" />
       <button type="submit">Log in</button>
-    </form>
+    </AuthForm>
   );
 }
 
@@ -188,5 +147,24 @@ export function LoginPage(props: AuthPageProps & { signedUp?: boolean }) {
       form={<LoginForm values={props.values} errors={props.errors} />}
       other={{ text: 'New here?', link: 'Sign up', path: '/signup' }}
     />
+  );
+}
+
+/** `/api/auth/me` as a page: who is signed in, or where to sign in. */
+export function AccountView({ user }: { user: Pick<SessionUser, 'username' | 'points'> | null }) {
+  return (
+    <>
+      <h1>Your account</h1>
+      {user ? (
+        <p>
+          Signed in as <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a> with {user.points}{' '}
+          points.
+        </p>
+      ) : (
+        <p>
+          You are not signed in. <a href="/login">Log in</a> or <a href="/signup">sign up</a>.
+        </p>
+      )}
+    </>
   );
 }

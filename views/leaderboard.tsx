@@ -1,4 +1,6 @@
+import { monthKey } from '../worker/db';
 import type { LeaderRow } from '../worker/db/leaderboard';
+import { DEFAULT_PAGE_SIZE } from '../worker/lib/validation';
 import { ASSET_VERSIONS } from './asset-versions';
 import { qs } from './components/format';
 
@@ -107,13 +109,13 @@ export function LeaderboardTable(props: LeaderboardProps) {
 function shiftMonth(period: string, by: number): string {
   const [y, m] = period.split('-').map(Number) as [number, number];
   const d = new Date(Date.UTC(y, m - 1 + by, 1));
-  return d.toISOString().slice(0, 7);
+  return monthKey(d);
 }
 
 /** `/leaderboard`: period navigation and the table. */
 export function LeaderboardPage(props: LeaderboardProps & { currentMonth: string; limit: number }) {
   const { period, currentMonth } = props;
-  const limit = props.limit === 25 ? undefined : props.limit;
+  const limit = props.limit === DEFAULT_PAGE_SIZE ? undefined : props.limit;
   const month = period === 'all' ? currentMonth : period;
   const prev = shiftMonth(month, -1);
   const next = shiftMonth(month, 1);

@@ -1,4 +1,4 @@
-import { BugList, type BugListProps } from './bugs';
+import { BugList, type BugListProps } from './bugs/list';
 import { When } from './components/when';
 import { periodName } from './leaderboard';
 

@@ -1,7 +1,15 @@
 import { zValidator } from '@hono/zod-validator';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { type AuthErrors, type AuthValues, LoginForm, LoginPage, SignupForm, SignupPage } from '../../views/auth';
+import {
+  AccountView,
+  type AuthErrors,
+  type AuthValues,
+  LoginForm,
+  LoginPage,
+  SignupForm,
+  SignupPage,
+} from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
 import {
@@ -223,23 +231,7 @@ auth.get('/api/auth/me', (c) => {
   if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
   return respond(c, {
     title: 'Your account',
-    page: () =>
-      user ? (
-        <>
-          <h1>Your account</h1>
-          <p>
-            Signed in as <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a> with {user.points}{' '}
-            points.
-          </p>
-        </>
-      ) : (
-        <>
-          <h1>Your account</h1>
-          <p>
-            You are not signed in. <a href="/login">Log in</a> or <a href="/signup">sign up</a>.
-          </p>
-        </>
-      ),
+    page: () => <AccountView user={user} />,
     fragment: () => <UserSlot user={user} />,
     json: () => ({ username: user?.username, points: user?.points, role: user?.role }),
   });

@@ -4,19 +4,19 @@ import { z } from 'zod';
 import {
   type BugActions,
   BugDetailView,
-  BugResults,
-  BugRows,
-  BugsPage,
   type CommentsPageView,
   CommentsSection,
+  UpvoteControl,
+} from '../../views/bugs/detail';
+import { BugResults, BugRows, BugsPage } from '../../views/bugs/list';
+import {
   ReportForm,
   ReportPage,
   type ReportValues,
   SimilarBugs,
   SimilarPage,
   type SimilarResult,
-  UpvoteControl,
-} from '../../views/bugs';
+} from '../../views/bugs/report';
 import { qs } from '../../views/components/format';
 import { FragmentTitle } from '../../views/layout';
 import type { DB } from '../db';

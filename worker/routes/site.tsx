@@ -1,8 +1,8 @@
 import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { DomainPage } from '../../views/bugs';
 import { qs } from '../../views/components/format';
+import { DomainPage } from '../../views/domain';
 import { StatsBlock, StatsPage } from '../../views/stats';
 import { pingDb } from '../db';
 import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';

@@ -2,7 +2,7 @@ import { zValidator } from '@hono/zod-validator';
 import { Hono } from 'hono';
 import { createFactory } from 'hono/factory';
 import { z } from 'zod';
-import { BugRows } from '../../views/bugs';
+import { BugRows } from '../../views/bugs/list';
 import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
 import { monthKey } from '../db';
