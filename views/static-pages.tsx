@@ -35,6 +35,8 @@ export async function renderStaticPage(page: StaticPage, body: string): Promise<
       description={page.description}
       header={<SiteHeader staticShell current={page.current} />}
     >
+      {/* raw() on our own committed markup only, at build time (npm run assets); the Worker never
+          imports this module, and no user text ever reaches it. */}
       {raw(`\n${body.trim()}\n`)}
     </Document>
   ).toString();
