@@ -1,5 +1,6 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { migrationSources } from './scripts/migration-sources.mjs';
 
 /** Tests run inside workerd with the real Worker and a real local D1 (migrated in setup). */
 export default defineConfig(async () => ({
@@ -8,8 +9,12 @@ export default defineConfig(async () => ({
       main: './worker/index.ts',
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
+        // A scratch database for tests/migrations.test.ts, which drops and rebuilds its schema.
+        d1Databases: { MIGRATION_DB: 'migration-check' },
         bindings: {
           TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          // The files as written, comments included: a `-- contract:` line marks a contract step.
+          TEST_MIGRATION_SOURCES: migrationSources('./migrations'),
           JWT_SECRET: 'test-secret-that-is-at-least-32-bytes-long-0123456789',
           // Every test request comes from one client IP, so the per-IP write limits are lifted;
           // tests of the limits set their own small numbers (tests/writes.security.test.ts).

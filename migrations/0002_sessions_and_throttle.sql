@@ -33,4 +33,6 @@ CREATE INDEX login_attempts_account ON login_attempts (account, ip, created_at);
 CREATE INDEX login_attempts_ip ON login_attempts (ip, created_at);
 
 -- Replaced by login_attempts (it counted per typed name and per IP, in two steps).
+-- contract: drops login_failures, which no released code read after this migration's own release
+-- (written before the deploy pipeline existed; tests/migrations.test.ts exempts contract steps).
 DROP TABLE login_failures;

@@ -8,6 +8,10 @@ declare global {
     }
     interface Env extends WorkerEnv {
       TEST_MIGRATIONS: D1Migration[];
+      /** Scratch D1 for tests/migrations.test.ts (vitest.config.ts). */
+      MIGRATION_DB: D1Database;
+      /** migrations/*.sql as written (file name → text), comments included. */
+      TEST_MIGRATION_SOURCES: Record<string, string>;
     }
   }
 }
