@@ -100,6 +100,7 @@ function valueFor(table: Table, col: Column): unknown {
   const name = col.name;
   if (name === 'day') return '2026-01-02';
   if (name === 'period') return '2026-01';
+  if (name === 'hour') return '2026-01-02T03';
   if (name.endsWith('_at') || name === 'expires') return '2026-01-02T03:04:05.000Z';
   if (name === 'url') return 'https://example.com/page';
   if (name === 'hostname' || name === 'host') return 'example.com';

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { Database } from '../worker/db/schema';
 
-type SqlType = 'INTEGER' | 'TEXT';
+type SqlType = 'INTEGER' | 'TEXT' | 'REAL';
 /**
  * Every table and column of the Kysely interface with the SQLite type it must have. The mapped
  * type makes TypeScript reject this object if the interface gains or loses a column; the test
@@ -55,6 +55,7 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
   bug_counts: { day: 'TEXT', label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
   write_limits: { bucket: 'TEXT', window_start: 'INTEGER', count: 'INTEGER', max_count: 'INTEGER' },
   recent_posts: { key: 'TEXT', target_id: 'INTEGER', created_at: 'INTEGER' },
+  metrics_hourly: { hour: 'TEXT', metric: 'TEXT', label: 'TEXT', count: 'INTEGER', total: 'REAL' },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */

@@ -1,5 +1,6 @@
 import type { BugStats } from '../worker/db/bugs';
 import type { Label } from '../worker/db/schema';
+import { ColumnChart, NumbersTable, pct } from './components/chart';
 import { LABEL_NAMES } from './components/format';
 
 /** The counts block: the shell's stats region and the top of /stats. */
@@ -30,73 +31,17 @@ export function StatsBlock({ stats, base = '' }: { stats: BugStats; base?: strin
   );
 }
 
-/** Round the axis maximum up to 5, or 1/2/5 × 10ⁿ, so the gridline labels are whole numbers. */
-function niceMax(n: number): number {
-  if (n <= 5) return 5;
-  const pow = 10 ** Math.floor(Math.log10(n));
-  for (const m of [1, 2, 5, 10]) if (m * pow >= n) return m * pow;
-  return 10 * pow;
-}
-
-/** A percentage of the chart's width, as SVG length text. */
-const pct = (n: number) => `${Math.round(n * 100) / 100}%`;
-
-/**
- * Bugs per day as an inline SVG column chart. It has no viewBox: x positions and widths are
- * percentages of the chart's own width and text is in CSS pixels, so the chart is drawn for
- * whatever width it gets and its labels stay 13 px on a phone and on a desk. Every non-zero
- * column carries its number, so it reads without colour; `<title>`/`<desc>` name it, and the
- * table below repeats the numbers.
- */
+/** Bugs per day as a column chart (components/chart.tsx), a date label every 7 days. */
 export function PerDayChart({ days }: { days: { day: string; count: number }[] }) {
-  const h = 220;
-  const bottom = 30;
-  const top = 22;
-  const max = niceMax(Math.max(0, ...days.map((d) => d.count)));
-  const slot = 100 / Math.max(1, days.length);
-  const y = (v: number) => top + (h - top - bottom) * (1 - v / max);
   const total = days.reduce((a, d) => a + d.count, 0);
-  const first = days[0]?.day ?? '';
-  const last = days.at(-1)?.day ?? '';
   return (
-    <svg class="chart" width="100%" height={h} role="img" aria-labelledby="per-day-title per-day-desc">
-      <title id="per-day-title">Bugs reported per day, last {days.length} days</title>
-      <desc id="per-day-desc">
-        {total} public bugs reported from {first} to {last}. The busiest day had{' '}
-        {Math.max(0, ...days.map((d) => d.count))}. Exact numbers are in the table that follows.
-      </desc>
-      {(max > 5 ? [0, max / 2, max] : [0, max]).map((v) => (
-        <>
-          <line class="axis" x1="0" x2="100%" y1={y(v)} y2={y(v)} stroke-dasharray={v === 0 ? undefined : '3 4'} />
-          {v === 0 ? null : (
-            <text class="gridlabel" x="0" y={y(v) - 4}>
-              {v}
-            </text>
-          )}
-        </>
-      ))}
-      {days.map((d, i) => {
-        const barH = y(0) - y(d.count);
-        const lastDay = i === days.length - 1;
-        return (
-          <g>
-            {d.count > 0 ? (
-              <rect class="bar" x={pct(i * slot + slot * 0.12)} y={y(d.count)} width={pct(slot * 0.76)} height={barH} />
-            ) : null}
-            {d.count > 0 ? (
-              <text class="value" x={pct((i + 0.5) * slot)} y={y(d.count) - 4} text-anchor="middle">
-                {d.count}
-              </text>
-            ) : null}
-            {(i % 7 === 0 && i < days.length - 4) || lastDay ? (
-              <text x={lastDay ? '100%' : pct(i * slot)} y={h - bottom + 18} text-anchor={lastDay ? 'end' : 'start'}>
-                {d.day.slice(5)}
-              </text>
-            ) : null}
-          </g>
-        );
-      })}
-    </svg>
+    <ColumnChart
+      id="per-day"
+      title={`Bugs reported per day, last ${days.length} days`}
+      desc={`${total} public bugs reported from ${days[0]?.day ?? ''} to ${days.at(-1)?.day ?? ''}. The busiest day had ${Math.max(0, ...days.map((d) => d.count))}. Exact numbers are in the table that follows.`}
+      points={days.map((d) => ({ label: d.day.slice(5), value: d.count }))}
+      tick={(i, n) => i % 7 === 0 && i < n - 4}
+    />
   );
 }
 
@@ -137,32 +82,6 @@ export function ByLabelChart({ labels }: { labels: { label: Label; count: number
   );
 }
 
-/** A chart's numbers as a table, for screen readers (visually hidden beside the chart). */
-function NumbersTable({ caption, column, rows }: { caption: string; column: string; rows: [string, number][] }) {
-  return (
-    // A table ignores `height`, so the clipping lives on a wrapper that does not.
-    <div class="visually-hidden">
-      <table>
-        <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{column}</th>
-            <th scope="col">Bugs</th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map(([name, count]) => (
-            <tr>
-              <th scope="row">{name}</th>
-              <td>{count}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
 export interface StatsPageProps {
   stats: BugStats;
   perDay: { day: string; count: number }[];
@@ -181,6 +100,7 @@ export function StatsPage({ stats, perDay, byLabel }: StatsPageProps) {
         <NumbersTable
           caption={`Bugs reported per day, last ${perDay.length} days`}
           column="Day"
+          valueColumn="Bugs"
           rows={perDay.map((d) => [d.day, d.count])}
         />
       </figure>
@@ -190,6 +110,7 @@ export function StatsPage({ stats, perDay, byLabel }: StatsPageProps) {
         <NumbersTable
           caption="Bugs by label"
           column="Label"
+          valueColumn="Bugs"
           rows={byLabel.map((l) => [LABEL_NAMES[l.label], l.count])}
         />
       </figure>

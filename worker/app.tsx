@@ -13,12 +13,14 @@ import { respond } from './lib/respond';
 import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
 import { formToken, sameOriginForms } from './middleware/form-token';
+import { observe } from './middleware/observe';
 import { publicFragment } from './middleware/public';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
 import leaderboard from './routes/leaderboard';
+import ops from './routes/ops';
 import site from './routes/site';
 import users from './routes/users';
 import type { AppEnv } from './types';
@@ -39,7 +41,8 @@ export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
 export const MAX_BODY_BYTES = 64 * 1024;
 
 /**
- * The application. Middleware order matters: ids and headers first so even errors carry them,
+ * The application. Middleware order matters: the request id and its log line (observe) first,
+ * then headers so even errors carry them,
  * then the page renderer (error pages need it) and the form token its forms carry, the checks
  * that refuse a request (size, type, then CSRF, which may read the form), then data and routes.
  */
@@ -47,6 +50,7 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
+  app.use(observe());
   app.use('/embed/*', securityHeaders({ frameable: true }));
   app.use(except('/embed/*', securityHeaders()));
   app.use(except(SESSION_FREE, personalResponses()));
@@ -81,6 +85,7 @@ export function createApp() {
   app.route('/', site);
   app.route('/', leaderboard);
   app.route('/', users);
+  app.route('/', ops);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {
@@ -92,15 +97,7 @@ export function createApp() {
       });
       return res;
     }
-    console.error(
-      JSON.stringify({
-        level: 'error',
-        requestId: c.var.requestId,
-        path: c.req.path,
-        error: String(err),
-        stack: err.stack,
-      }),
-    );
+    // Logged once, by observe(), in this request's line with the id the 500 page shows.
     return errorResponse(c, 500);
   });
 

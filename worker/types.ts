@@ -1,5 +1,6 @@
 import type { FormTokenSource } from '../views/components/form';
 import type { DB } from './db';
+import type { D1Usage } from './db/metered';
 import type { Role } from './db/schema';
 
 /** Bindings from wrangler.toml, secrets from `.dev.vars` / `wrangler secret put`. */
@@ -22,6 +23,10 @@ export interface Env {
   LOGIN_LIMIT_ACCOUNT?: string;
   LOGIN_LIMIT_IP?: string;
   LOGIN_WINDOW_SECONDS?: string;
+  /** Workers Analytics Engine dataset for metrics (worker/lib/metrics.ts); simulated locally. */
+  METRICS?: AnalyticsEngineDataset;
+  /** Seconds between flushes of the hourly metric totals to D1 (default 30; tests use 0). */
+  METRICS_FLUSH_SECONDS?: string;
 }
 
 /** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */
@@ -35,6 +40,8 @@ export interface SessionUser {
 /** What middleware puts on `c.var` for every request. */
 export type Variables = {
   db: DB;
+  /** What this request's D1 queries cost so far (middleware/database.ts). */
+  d1Usage: D1Usage;
   requestId: string;
   /** The signed-in user, or null; set by the session middleware. */
   user: SessionUser | null;

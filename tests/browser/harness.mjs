@@ -57,8 +57,9 @@ export function get(url, { method = 'GET', headers = {}, body } = {}) {
 /**
  * `npm start` on a free port (TEST_PORT if set) with its own database; resolves once
  * /api/health answers. `https: true` serves https (`wrangler dev --local-protocol https`).
+ * `logLevel: 'log'` keeps the Worker's own log lines in `log()` (wrangler drops them at `warn`).
  */
-export async function startServer({ https = false } = {}) {
+export async function startServer({ https = false, logLevel = 'warn' } = {}) {
   const port = process.env.TEST_PORT ? Number(process.env.TEST_PORT) : await freePort();
   const persist = mkdtempSync(join(tmpdir(), 'blt-browser-db-'));
   const child = spawn('node', ['scripts/dev.mjs'], {
@@ -67,7 +68,7 @@ export async function startServer({ https = false } = {}) {
       ...process.env,
       PORT: String(port),
       BLT_PERSIST_TO: persist,
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: logLevel,
       LOCAL_PROTOCOL: https ? 'https' : 'http',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -210,4 +211,35 @@ export async function slowDown(page, pattern, ms = 1500, test = () => true) {
     if (test(route.request())) await new Promise((r) => setTimeout(r, ms));
     await route.continue();
   });
+}
+
+/**
+ * Sorts a server's output into our log lines (JSON from worker/lib/log.ts), lines of the tools
+ * around it (the launcher and wrangler's banner before "Ready on", wrangler's own request lines,
+ * a library's one-time warning) and strangers: a line nobody accounts for, such as a stray
+ * console.log, which the log test refuses.
+ */
+export function classifyLog(output) {
+  const ours = [];
+  const tools = [];
+  const strangers = [];
+  let ready = false;
+  for (const line of output.split('\n')) {
+    const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
+    if (!text) continue;
+    if (!ready) {
+      tools.push(text);
+      ready = /Ready on /.test(text);
+    } else if (/^\[wrangler:(info|warn)\]|^kysely:warning: outdated driver/.test(text)) {
+      tools.push(text);
+    } else {
+      let parsed;
+      try {
+        parsed = text.startsWith('{') ? JSON.parse(text) : undefined;
+      } catch {}
+      if (parsed && typeof parsed.type === 'string') ours.push({ text, parsed });
+      else strangers.push(text);
+    }
+  }
+  return { ours, tools, strangers };
 }

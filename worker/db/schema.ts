@@ -17,6 +17,7 @@ export interface Database {
   bugs_fts: BugsFtsTable;
   write_limits: WriteLimitsTable;
   recent_posts: RecentPostsTable;
+  metrics_hourly: MetricsHourlyTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -156,6 +157,15 @@ export interface RecentPostsTable {
   key: string;
   target_id: number;
   created_at: number;
+}
+
+/** Hourly metric totals (worker/lib/metrics.ts); hour is 'YYYY-MM-DDTHH' UTC. */
+export interface MetricsHourlyTable {
+  hour: string;
+  metric: string;
+  label: string;
+  count: number;
+  total: number;
 }
 
 export type Domain = Selectable<DomainsTable>;

@@ -12,6 +12,11 @@ export const VARY = 'HX-Request, HX-Request-Type, HX-History-Restore-Request, Ac
  */
 export function representation(c: Context): Representation {
   c.header('Vary', VARY);
+  return representationOf(c);
+}
+
+/** The same decision without touching the response (for the request log line). */
+export function representationOf(c: Context): Representation {
   if (
     c.req.header('HX-Request') === 'true' &&
     c.req.header('HX-History-Restore-Request') !== 'true' &&

@@ -1,0 +1,87 @@
+// Our log lines over a whole browser journey hold no password, email, cookie or token, and
+// every request left exactly one line naming its route pattern (README "Where to look when
+// something breaks"). Run: npm run test:browser
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { classifyLog, openBrowser, startServer } from './harness.mjs';
+
+let server;
+before(async () => {
+  server = await startServer({ logLevel: 'log' });
+});
+after(async () => {
+  await server?.stop();
+});
+
+test('a journey through accounts, a private report and a comment leaves no secret in our logs', async () => {
+  const browser = await openBrowser({ javaScriptEnabled: false });
+  const secrets = new Set();
+  const stamp = Date.now().toString(36);
+  const username = `logs_${stamp}`;
+  const email = `${username}@mail-${stamp}.test`;
+  const password = `pw-${stamp}-never-logged`;
+  secrets.add(email).add(password).add(`wrong-${password}`);
+  try {
+    const page = await browser.context.newPage();
+    const served = [];
+    page.on('response', (r) => {
+      if (r.url().startsWith(server.base)) served.push(r);
+    });
+    const rememberTokens = async () => {
+      for (const v of await page.locator('input[name="_form"]').evaluateAll((els) => els.map((e) => e.value)))
+        if (v) secrets.add(v);
+      for (const c of await browser.context.cookies()) if (c.value.length > 16) secrets.add(c.value);
+    };
+
+    await page.goto(`${server.base}/signup?next=/bugs/new`);
+    await page.fill('#username', username);
+    await page.fill('#email', email);
+    await page.fill('#password', password);
+    await page.fill('#password_confirmation', password);
+    await rememberTokens();
+    await page.getByRole('button', { name: 'Sign up' }).click();
+    await page.waitForLoadState();
+
+    await page.goto(`${server.base}/login?next=/bugs/new`);
+    await page.fill('#username', username);
+    await page.fill('#password', `wrong-${password}`);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('.error-summary').waitFor();
+    await page.fill('#password', password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL('**/bugs/new');
+    await rememberTokens();
+
+    await page.fill('#url', `https://logs-${stamp}.example/private?token=query-secret-${stamp}`);
+    secrets.add(`query-secret-${stamp}`);
+    await page.fill('#title', `Private report for the log test ${stamp}`);
+    await page.getByLabel(/Private report/).check();
+    await page.getByRole('button', { name: /Report bug/ }).click();
+    await page.waitForURL(/\/bugs\/\d+$/);
+    await rememberTokens();
+    await page.fill('#comment-body', `A comment that mentions ${email}`);
+    await page.getByRole('button', { name: /Comment/ }).click();
+    await page.waitForLoadState();
+    await rememberTokens();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.base}/`);
+
+    await new Promise((r) => setTimeout(r, 500)); // let the last lines reach the pipe
+    const { ours, strangers } = classifyLog(server.log());
+    assert.deepEqual(strangers, [], 'every line of output is ours or a known tool line');
+    assert.ok(ours.length >= served.length / 2, `one line per Worker request (${ours.length} lines)`);
+    for (const { text } of ours) {
+      for (const secret of secrets) assert.ok(!text.includes(secret), `a log line holds a secret: ${text}`);
+      assert.doesNotMatch(text, /eyJ[\w-]{10,}/, 'no JWT in a log line');
+    }
+    const routes = new Set(ours.map((l) => l.parsed.route));
+    for (const r of ['/api/auth/signup', '/api/auth/login', '/api/bugs', '/bugs/:id{[0-9]{1,15}}']) {
+      assert.ok(
+        [...routes].some((x) => x === r || x.endsWith(r)),
+        `a line for ${r} (have ${[...routes].join(', ')})`,
+      );
+    }
+  } finally {
+    await browser.close();
+  }
+});
