@@ -225,6 +225,7 @@ export function classifyLog(output) {
   const strangers = [];
   let ready = false;
   for (const line of output.split('\n')) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips the terminal's colour codes (ESC [ … m)
     const text = line.replace(/\x1b\[[0-9;]*m/g, '').trim();
     if (!text) continue;
     if (!ready) {
