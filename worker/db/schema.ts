@@ -17,6 +17,8 @@ export interface Database {
   bugs_fts: BugsFtsTable;
   write_limits: WriteLimitsTable;
   recent_posts: RecentPostsTable;
+  screenshots: ScreenshotsTable;
+  bug_revisions: BugRevisionsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -81,6 +83,8 @@ export interface BugsTable {
   updated_at: Timestamp;
   closed_at: string | null;
   closed_by: number | null;
+  /** Last edit (issue 11), null when never edited. */
+  edited_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UpvotesTable {
@@ -95,6 +99,8 @@ export interface CommentsTable {
   user_id: number;
   body: string;
   created_at: Timestamp;
+  /** Set when its author or an admin removed it; the body is then a placeholder. */
+  deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PointsTable {
@@ -156,6 +162,35 @@ export interface RecentPostsTable {
   key: string;
   target_id: number;
   created_at: number;
+}
+
+/** The MIME types a screenshot may have: sniffed from its bytes (worker/lib/images.ts). */
+export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+export type ImageType = (typeof IMAGE_TYPES)[number];
+
+/** A stored screenshot: its bytes are in R2 under `key` (worker/db/screenshots.ts). */
+export interface ScreenshotsTable {
+  id: Generated<number>;
+  bug_id: number;
+  key: string;
+  type: ImageType;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+}
+
+/** The values one edit of a report replaced, with who edited and when (worker/db/revisions.ts). */
+export interface BugRevisionsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number | null;
+  created_at: string;
+  url: string;
+  title: string;
+  description: string;
+  label: Label;
+  severity: Severity;
 }
 
 export type Domain = Selectable<DomainsTable>;
