@@ -240,7 +240,7 @@ describe('Markdown descriptions and comments, with Preview', () => {
     ].join('\n');
     const res = await call('/api/bugs', { form: report(uniqueHost('md'), { description }) });
     const html = await (await call(res.headers.get('Location')!)).text();
-    expect(html).toContain('<h4>Steps</h4>');
+    expect(html).toContain('<h3>Steps</h3>');
     expect(html).toContain('<strong>checkout</strong>');
     expect(html).toContain('<a href="https://docs.example/x" rel="nofollow ugc noopener">the docs</a>');
     expect(html).toContain('<pre><code class="language-js">fetch(&quot;/api?q=&lt;script&gt;&quot;)');

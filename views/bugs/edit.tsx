@@ -104,9 +104,10 @@ export function HistoryPage({ bug, revisions }: { bug: { id: number; title: stri
         <ol class="history" reversed>
           {revisions.map((r) => (
             <li id={`revision-${r.id}`}>
-              <p class="comment-meta">
-                Edited <When iso={r.created_at} /> by {r.username ?? 'a deleted account'}; before that edit:
-              </p>
+              <h2 class="revision-title">
+                Edited <When iso={r.created_at} /> by {r.username ?? 'a deleted account'}
+              </h2>
+              <p class="muted">Before that edit:</p>
               <dl class="facts">
                 <dt>Title</dt>
                 <dd>{r.title}</dd>

@@ -88,7 +88,7 @@ export function ScreenshotField({ error, refused }: { error?: string | undefined
 export function MarkdownPreview({ text, label }: { text: string; label: string }) {
   return (
     <section class="preview" aria-label={label}>
-      <p class="preview-title">{label}</p>
+      <h2 class="preview-title">{label}</h2>
       {text.trim() ? <Markdown text={text} class="description" /> : <p class="muted">Nothing to preview yet.</p>}
     </section>
   );

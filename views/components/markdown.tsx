@@ -38,11 +38,22 @@ md.renderer.rules.image = (tokens, idx, options, env) => {
   return `<a href="${esc(src)}" rel="${REL}">Image: ${esc(String(alt || src))}</a>`;
 };
 
-/** Headings a user writes sit under the page's own h1 and h2, so they start at h3. */
+/**
+ * Headings a user writes sit under the page's own h1 and h2 (every place Markdown is shown has an
+ * h2 above it), so they start at h3 and never skip a level: `#` is h3, and each heading is at
+ * most one level deeper than the one before it.
+ */
 md.core.ruler.push('shift_headings', (state) => {
+  let previous = 2;
+  const open: number[] = [];
   for (const t of state.tokens) {
-    if (t.type === 'heading_open' || t.type === 'heading_close') {
-      t.tag = `h${Math.min(6, Number(t.tag.slice(1)) + 2)}`;
+    if (t.type === 'heading_open') {
+      const level = Math.min(6, Math.max(3, Math.min(Number(t.tag.slice(1)) + 2, previous + 1)));
+      t.tag = `h${level}`;
+      open.push(level);
+      previous = level;
+    } else if (t.type === 'heading_close') {
+      t.tag = `h${open.pop() ?? 3}`;
     }
   }
 });
