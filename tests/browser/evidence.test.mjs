@@ -152,6 +152,24 @@ describe('screenshots with htmx', () => {
     });
   });
 
+  test('a report refused for another field keeps the chosen files with htmx (data-hx-preserve)', async () => {
+    await withPage({}, async (page, problems) => {
+      const id = stamp();
+      await page.goto(`${server.base}/bugs/new`);
+      await page.fill('#url', 'javascript:alert(1)');
+      await page.fill('#title', `Kept files ${id}`);
+      await page.setInputFiles('#screenshots', [file('a.png', 'png', 'image/png')]);
+      await page.getByRole('button', { name: 'Report bug' }).click();
+      await page.locator('.error-summary').waitFor();
+      assert.equal(await page.locator('#screenshots').evaluate((el) => el.files.length), 1);
+      await page.fill('#url', `https://kept-${id}.example/`);
+      await page.getByRole('button', { name: 'Report bug' }).click();
+      await page.waitForURL(/\/bugs\/\d+$/);
+      assert.equal(await page.locator('.screenshot-list img').count(), 1);
+      assert.deepEqual(unexpected(problems, [422]), []);
+    });
+  });
+
   test('Preview with htmx swaps the form with the rendered text in place; nothing is posted as a report', async () => {
     await withPage({}, async (page, problems) => {
       await page.goto(`${server.base}/bugs/new`);
