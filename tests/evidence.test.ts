@@ -159,6 +159,19 @@ describe('screenshots: upload, strip, store on R2, serve', () => {
     expect(await count('bugs')).toBe(before);
     expect(await count('domains', 'hostname = ?', host)).toBe(0);
   });
+  it('a report refused for another field says to choose the files again (no JS); htmx keeps them, so it does not', async () => {
+    const host = uniqueHost('again');
+    const files = [{ name: 'a.png', bytes: image('png').bytes }];
+    const page = await postMultipart('/api/bugs', report(host, { title: 'ab' }), files);
+    expect(page.status).toBe(422);
+    expect(await page.text()).toContain('id="screenshots-again"');
+    const fragment = await postMultipart('/api/bugs', report(host, { title: 'ab' }), files, { hx: true });
+    expect(fragment.status).toBe(422);
+    const html = await fragment.text();
+    expect(html).not.toContain('id="screenshots-again"');
+    expect(html).toMatch(/<input type="file" id="screenshots"[^>]* data-hx-preserve/);
+    expect(await count('domains', 'hostname = ?', host)).toBe(0);
+  });
 });
 
 describe('screenshots: removal, spam', () => {

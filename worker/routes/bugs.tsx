@@ -537,11 +537,12 @@ bugs.post(
     // session (none, expired, logged out elsewhere) it is refused, never stored publicly.
     if (form.private !== undefined && !user) {
       const values = keptValues(await c.req.parseBody());
+      const again = await filesToChooseAgain(c);
       return respond(c, {
         status: 422,
         title: 'Report a bug',
-        page: () => <ReportPage values={values} signedIn={false} privateRefused />,
-        fragment: () => <ReportForm values={values} signedIn={false} privateRefused />,
+        page: () => <ReportPage values={values} signedIn={false} privateRefused filesRefused={again} />,
+        fragment: () => <ReportForm values={values} signedIn={false} privateRefused filesRefused={again} />,
         json: () => apiError('unauthorized', PRIVATE_REFUSED),
       });
     }
@@ -563,11 +564,12 @@ bugs.post(
       if (representation(c) === 'json') refuse(refusal);
       const values = keptValues(await c.req.parseBody());
       const errors = { form: refusal.message };
+      const again = await filesToChooseAgain(c);
       return respond(c, {
         status: 429,
         title: 'Report a bug',
-        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} />,
-        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} />,
+        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} filesRefused={again} />,
+        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} filesRefused={again} />,
         json: () => apiError('rate_limited', refusal.message),
       });
     }
