@@ -59,6 +59,20 @@ describe('evidence security: the type comes from the bytes', () => {
     },
   );
 
+  it('an image claiming more than 16,384 pixels on a side (a decompression bomb) or cut short is refused', async () => {
+    const bomb = image('png').bytes.slice();
+    bomb.set([0x00, 0x01, 0x86, 0xa0], 16); // IHDR width = 100,000
+    const cut = image('jpeg').bytes.slice(0, 300);
+    for (const [name, bytes, why] of [
+      ['bomb.png', bomb, /“bomb\.png” is 100000 × 21 pixels; at most 16384 on each side/],
+      ['cut.jpg', cut, /“cut\.jpg” is damaged or not a complete image/],
+    ] as const) {
+      const res = await postMultipart('/api/bugs', report(uniqueHost('bomb')), [{ name, bytes }]);
+      expect(res.status).toBe(422);
+      expect(await res.text()).toMatch(why);
+    }
+  });
+
   it('a real PNG named evil.html and sent as text/html is stored and served as image/png', async () => {
     const res = await postMultipart('/api/bugs', report(uniqueHost('named')), [
       { name: 'evil.html', bytes: image('png').bytes, type: 'text/html' },
