@@ -131,8 +131,11 @@ describe('screenshots with htmx', () => {
       await button.click();
       await page.locator('#report-form.htmx-request').waitFor();
       assert.equal(await button.isDisabled(), true, 'Report bug is disabled while sending');
-      const sending = page.locator('.sending');
-      assert.equal(await sending.evaluate((el) => getComputedStyle(el).opacity), '1', 'the sending notice shows');
+      // The notice fades in (200 ms) while the request is held for 1.5 s: it must reach full opacity.
+      await page.waitForFunction(() => getComputedStyle(document.querySelector('.sending')).opacity === '1', null, {
+        timeout: 1200,
+      });
+      assert.equal(await button.isDisabled(), true, 'still disabled while sending');
       await page.waitForURL(/\/bugs\/\d+$/);
       await page.locator('h1', { hasText: `Screenshots with htmx ${id}` }).waitFor();
       // Decode each thumbnail in the browser (lazy images: bring them into view first).
