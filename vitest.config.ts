@@ -30,5 +30,7 @@ export default defineConfig(async () => ({
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     exclude: ['tests/browser/**'],
     setupFiles: ['./tests/setup.ts'],
+    // Real images with real EXIF/XMP/IPTC, made with sharp in Node and provided to the tests.
+    globalSetup: ['./tests/fixtures/images.mjs'],
   },
 }));

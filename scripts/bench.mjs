@@ -160,6 +160,46 @@ async function measure(name, url, headers = {}) {
   return { name, rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
 }
 
+/**
+ * Reports one bug through the form, as a person would (multipart, five screenshots made with
+ * sharp, a Markdown-heavy description), and returns the routes that show it: the bug page
+ * (screenshot rows, Markdown rendering) and one screenshot (R2 read, sandboxed headers).
+ */
+async function evidenceRoutes(base) {
+  const { makeImages } = await import('../tests/fixtures/images.mjs');
+  const images = await makeImages();
+  const section = (i) =>
+    `## Step ${i}\n\n1. Open **the cart** with \`?item=${i}\`\n2. See [the docs](https://docs.example/${i})\n\n` +
+    '```http\nPOST /cart HTTP/1.1\nContent-Type: application/x-www-form-urlencoded\n\nqty=-1\n```\n\n' +
+    '> Expected: an error. *Actual*: the total goes negative.\n\n';
+  const form = new FormData();
+  form.append('url', 'https://site1.bench.example/cart');
+  form.append('title', 'Benchmark bug with screenshots and Markdown');
+  form.append(
+    'description',
+    Array.from({ length: 20 }, (_, i) => section(i + 1))
+      .join('')
+      .slice(0, 10_000),
+  );
+  for (const key of ['jpeg', 'png', 'webp', 'gif', 'progressiveJpeg']) {
+    form.append('screenshots', new Blob([Buffer.from(images[key].data, 'base64')]), `${key}.img`);
+  }
+  const res = await fetch(`${base}/api/bugs`, {
+    method: 'POST',
+    body: form,
+    headers: { Origin: base },
+    redirect: 'manual',
+  });
+  const path = res.headers.get('location');
+  if (res.status !== 303 || !path) throw new Error(`could not report the evidence bug: ${res.status}`);
+  const shot = /src="(\/bugs\/\d+\/screenshots\/[^"]+)"/.exec(await (await fetch(`${base}${path}`)).text())?.[1];
+  if (!shot) throw new Error('the evidence bug page shows no screenshot');
+  return [
+    [`page: ${path} (5 screenshots, Markdown-heavy description)`, path, {}],
+    ['file: one screenshot (R2, sandboxed)', shot, {}],
+  ];
+}
+
 buildData();
 // Rows near the end of the keyset (97,000 and 9,900 with the default data).
 const DEEP_BUG = Math.floor(BUGS * 0.97);
@@ -195,6 +235,8 @@ const runs = [
       ['page: /bugs (full page)', '/bugs', {}],
       ['page: /stats (counts and both charts, uncached)', '/stats', {}],
     ],
+    // Added once the Worker runs: a bug page with five screenshots and a long Markdown description.
+    evidence: true,
   },
   {
     // The bench-only switch: the embed middleware skips the Cache API, so these are computed.
@@ -210,6 +252,7 @@ const results = [];
 for (const run of runs) {
   const worker = await startWorker(run.vars);
   if (run.vars.length) log(`wrangler dev --var ${run.vars.join(' --var ')}`);
+  if (run.evidence) run.routes.push(...(await evidenceRoutes(worker.base)));
   try {
     let bare = 0;
     for (const [name, path, headers] of [BARE, ...run.routes]) {

@@ -123,15 +123,18 @@ async function rollout() {
   // Expand-only migrations (tests/migrations.test.ts) are safe under the version still serving.
   wrangler(['d1', 'migrations', 'apply', 'DB', '--remote', '-c', config]);
   const previous = currentVersion(config);
-  const next = upload(config);
   const message =
     `${(values.tag ?? '').slice(0, 12)} ${(values.message ?? '').split('\n')[0]}`.trim().slice(0, 100) || 'deploy';
 
   if (!previous) {
-    wrangler(['versions', 'deploy', `${next}@100%`, '-y', '--message', message, '-c', config]);
-    if (!(await watch(next, 0))) process.exitCode = 1;
+    // The Worker's first version: nothing to split traffic with, so a plain deploy.
+    const args = ['deploy', '-c', config, '--message', message];
+    if (process.env.PUBLIC_ORIGIN) args.push('--var', `PUBLIC_ORIGIN:${process.env.PUBLIC_ORIGIN}`);
+    wrangler(args);
+    if (!(await watch(currentVersion(config) ?? '', 0))) process.exitCode = 1;
     return;
   }
+  const next = upload(config);
   for (const [i, pct] of steps.entries()) {
     if (i > 0 && !(await watch(next, watchSeconds))) {
       wrangler(['versions', 'deploy', `${previous}@100%`, '-y', '--message', `rollback: health failed`, '-c', config]);

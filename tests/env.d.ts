@@ -15,3 +15,13 @@ declare global {
     }
   }
 }
+
+declare module 'vitest' {
+  /** tests/fixtures/images.mjs: images as base64, with their real size and type. */
+  export interface ProvidedContext {
+    images: Record<
+      'jpeg' | 'progressiveJpeg' | 'png' | 'webp' | 'webpLossless' | 'gif',
+      { data: string; width: number; height: number; type: string }
+    >;
+  }
+}

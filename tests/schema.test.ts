@@ -37,9 +37,17 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     updated_at: 'TEXT',
     closed_at: 'TEXT',
     closed_by: 'INTEGER',
+    edited_at: 'TEXT',
   },
   upvotes: { bug_id: 'INTEGER', user_id: 'INTEGER', created_at: 'TEXT' },
-  comments: { id: 'INTEGER', bug_id: 'INTEGER', user_id: 'INTEGER', body: 'TEXT', created_at: 'TEXT' },
+  comments: {
+    id: 'INTEGER',
+    bug_id: 'INTEGER',
+    user_id: 'INTEGER',
+    body: 'TEXT',
+    created_at: 'TEXT',
+    deleted_at: 'TEXT',
+  },
   points: {
     id: 'INTEGER',
     user_id: 'INTEGER',
@@ -56,6 +64,27 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
   write_limits: { bucket: 'TEXT', window_start: 'INTEGER', count: 'INTEGER', max_count: 'INTEGER' },
   recent_posts: { key: 'TEXT', target_id: 'INTEGER', created_at: 'INTEGER' },
   metrics_hourly: { hour: 'TEXT', metric: 'TEXT', label: 'TEXT', count: 'INTEGER', total: 'REAL' },
+  screenshots: {
+    id: 'INTEGER',
+    bug_id: 'INTEGER',
+    key: 'TEXT',
+    type: 'TEXT',
+    width: 'INTEGER',
+    height: 'INTEGER',
+    bytes: 'INTEGER',
+    created_at: 'TEXT',
+  },
+  bug_revisions: {
+    id: 'INTEGER',
+    bug_id: 'INTEGER',
+    user_id: 'INTEGER',
+    created_at: 'TEXT',
+    url: 'TEXT',
+    title: 'TEXT',
+    description: 'TEXT',
+    label: 'TEXT',
+    severity: 'TEXT',
+  },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
@@ -68,6 +97,9 @@ const nullable = new Set([
   'points.bug_id',
   'points.domain_id',
   'points.period',
+  'bugs.edited_at',
+  'comments.deleted_at',
+  'bug_revisions.user_id',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {

@@ -17,8 +17,10 @@ import { observe } from './middleware/observe';
 import { publicFragment } from './middleware/public';
 import { formBodiesOnly, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
+import { sandboxedFiles, uploadBodyLimit } from './middleware/uploads';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
+import evidence from './routes/evidence';
 import leaderboard from './routes/leaderboard';
 import ops from './routes/ops';
 import site from './routes/site';
@@ -40,6 +42,13 @@ export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
+/** A report with screenshots may be this large (multipart only; worker/db/screenshots.ts has the per-file limits). */
+export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024;
+/** The one route that takes files: the report form. */
+export const UPLOAD_PATH = '/api/bugs';
+/** Stored files, served sandboxed with caching of their own (routes/evidence.tsx). */
+export const FILE_PATH = '/bugs/:id/screenshots/:key';
+
 /**
  * The application. Middleware order matters: the request id and its log line (observe) first,
  * then headers so even errors carry them,
@@ -52,8 +61,9 @@ export function createApp() {
   app.use(requestId());
   app.use(observe());
   app.use('/embed/*', securityHeaders({ frameable: true }));
-  app.use(except('/embed/*', securityHeaders()));
-  app.use(except(SESSION_FREE, personalResponses()));
+  app.use(except(['/embed/*', FILE_PATH], securityHeaders()));
+  app.use(FILE_PATH, sandboxedFiles());
+  app.use(except([...SESSION_FREE, FILE_PATH], personalResponses()));
   app.use(async function signedOutUntilProven(c, next) {
     // Paths that skip the session and form-token middleware still see both as absent.
     c.set('user', null);
@@ -73,7 +83,8 @@ export function createApp() {
     ),
   );
   app.use(except(SESSION_FREE, formToken()));
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) }));
+  app.use(except(UPLOAD_PATH, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) })));
+  app.use(UPLOAD_PATH, uploadBodyLimit({ uploadBytes: MAX_UPLOAD_BYTES, formBytes: MAX_BODY_BYTES }));
   app.use(formBodiesOnly());
   app.use(sameOriginForms());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
@@ -82,6 +93,7 @@ export function createApp() {
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
   app.route('/', bugs);
+  app.route('/', evidence);
   app.route('/', site);
   app.route('/', leaderboard);
   app.route('/', users);

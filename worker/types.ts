@@ -6,6 +6,8 @@ import type { Role } from './db/schema';
 /** Bindings from wrangler.toml, secrets from `.dev.vars` / `wrangler secret put`. */
 export interface Env {
   DB: D1Database;
+  /** Screenshots of reports (worker/db/screenshots.ts); never served straight from the bucket. */
+  SCREENSHOTS: R2Bucket;
   ASSETS?: Fetcher;
   JWT_SECRET?: string;
   /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { get, startServer } from '../browser/harness.mjs';
+import { makeImages } from '../fixtures/images.mjs';
 
 const vnuJar = String(createRequire(import.meta.url)('vnu-jar'));
 const JAVA = process.env.JAVA ?? 'java';
@@ -38,6 +39,20 @@ async function fetchHtml(path, { cookie, hx = false, form } = {}) {
     headers.Origin = server.base;
   }
   return get(`${server.base}${path}`, { method: form ? 'POST' : 'GET', headers, body });
+}
+
+/** A multipart form with files, as the report form sends screenshots. */
+async function postFiles(path, fields, files, cookie) {
+  const form = new FormData();
+  for (const [k, v] of Object.entries(fields)) form.append(k, v);
+  for (const f of files) form.append('screenshots', new Blob([f.bytes], { type: f.type }), f.name);
+  const res = await fetch(`${server.base}${path}`, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+    headers: { Origin: server.base, ...(cookie ? { Cookie: cookie } : {}) },
+  });
+  return { status: res.status, headers: Object.fromEntries(res.headers), text: await res.text() };
 }
 
 async function logIn(username) {
@@ -148,6 +163,59 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page('/api/auth/login', { form: { username: 'demo_alice', password: 'wrong password' } }, 401);
   await page('/api/auth/signup', { form: { username: 'x', email: 'nope', password: 'short' } }, 422);
   await page(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: ' ' } }, 422);
+
+  // Evidence (issue 11): screenshots, Markdown, Preview, an edit and its history, a removed comment.
+  const images = await makeImages();
+  const img = (key, name) => ({ name, type: 'image/png', bytes: Buffer.from(images[key].data, 'base64') });
+  const markdown =
+    '## Steps\n\n1. Open **cart**\n2. [Docs](https://docs.example/)\n\n```\ncurl -v <x>\n```\n\n![pic](https://img.example/a.png)';
+  const shotHost = `shots-${stamp}.example`;
+  const withShots = await postFiles(
+    '/api/bugs',
+    { url: `https://${shotHost}/`, title: `Screenshots check ${stamp}`, description: markdown },
+    [img('png', 'a.png'), img('jpeg', 'b.jpg'), img('webp', 'c.webp'), img('gif', 'd.gif'), img('jpeg', 'e.jpg')],
+    alice,
+  );
+  assert.equal(withShots.status, 303, 'report with five screenshots');
+  const shotBug = withShots.headers.location;
+  const shotId = shotBug.split('/').pop();
+  const editForm = {
+    url: `https://${shotHost}/x`,
+    title: `Edited check ${stamp}`,
+    description: `${markdown}\n\nMore.`,
+    label: 'design',
+    severity: 'low',
+  };
+  assert.equal((await fetchHtml(`${shotBug}/edit`, { cookie: alice, form: editForm })).status, 303);
+  await fetchHtml(`/api/bugs/${shotId}/comments`, { cookie: bob, form: { body: 'To be *removed*' } });
+  await fetchHtml(`/api/bugs/${shotId}/comments`, { cookie: bob, form: { body: 'Kept **comment**' } });
+  const commentIds = [...(await fetchHtml(shotBug)).text.matchAll(/id="comment-(\d+)"/g)].map((m) => m[1]);
+  assert.equal((await fetchHtml(`${shotBug}/comments/${commentIds[0]}/delete`, { cookie: bob, form: {} })).status, 303);
+  await page(shotBug);
+  await page(shotBug, { cookie: alice });
+  await page(shotBug, { cookie: bob });
+  await page(`${shotBug}/edit`, { cookie: alice });
+  await page(`${shotBug}/history`);
+  await page(`${shotBug}/edit`, { cookie: alice, form: { ...editForm, intent: 'preview' } });
+  await page(`${shotBug}/edit`, { cookie: alice, form: { url: 'javascript:x', title: 'ab' } }, 422);
+  await page('/api/bugs', { form: { url: 'x', title: 'ab', description: markdown, intent: 'preview' } });
+  await page(`/api/bugs/${shotId}/comments`, { cookie: bob, form: { body: '*hi*', intent: 'preview' } });
+  const badFile = await postFiles('/api/bugs', { url: `https://${shotHost}/`, title: 'A bad file here' }, [
+    { name: 'x.png', type: 'image/png', bytes: Buffer.from('<html></html>') },
+  ]);
+  assert.equal(badFile.status, 422);
+  docs.push(['POST /api/bugs with a file that is not an image', badFile.text, 'page']);
+  const tooBig = await postFiles('/api/bugs', { url: `https://${shotHost}/`, title: 'Too big' }, [
+    { name: 'big.png', type: 'image/png', bytes: Buffer.alloc(17 * 1024 * 1024) },
+  ]);
+  assert.equal(tooBig.status, 413);
+  docs.push(['POST /api/bugs over 16 MiB', tooBig.text, 'page']);
+  await fragment(`${shotBug}/edit`, { cookie: alice });
+  await fragment(`${shotBug}/edit`, { cookie: alice, form: { ...editForm, intent: 'preview' } });
+  await fragment('/api/bugs', { form: { url: 'x', title: 'ab', description: markdown, intent: 'preview' } });
+  await fragment(`/api/bugs/${shotId}/comments`, { cookie: bob, form: { body: '*hi*', intent: 'preview' } });
+  await fragment(`${shotBug}/comments/${commentIds[1]}/delete`, { cookie: bob, form: {} });
+
   await page('/no-such-page', {}, 404);
   await page('/bugs/999999999', {}, 404);
   await page('/users/nobody-here', {}, 404);

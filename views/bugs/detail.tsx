@@ -1,7 +1,10 @@
 import type { BugDetail } from '../../worker/db/bugs';
+import type { Screenshot } from '../../worker/db/screenshots';
 import { Field, FormToken, HtmxForm } from '../components/form';
 import { day, LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from '../components/format';
+import { Markdown } from '../components/markdown';
 import { When } from '../components/when';
+import { CommentBody, EditedNote, MarkdownPreview, PreviewButton, ScreenshotGallery } from './evidence';
 
 /** What the viewer may do on a bug page; computed by the route, rendered here. */
 export interface BugActions {
@@ -10,6 +13,12 @@ export interface BugActions {
   upvoted: boolean | null;
   canClose: boolean;
   canMarkSpam: boolean;
+  /** Edit the report (reporter while open, admins any) and remove its screenshots. */
+  canEdit?: boolean;
+  /** Remove a screenshot: the reporter and admins, whatever the status. */
+  canRemoveScreenshots?: boolean;
+  /** Who is looking, for the Delete button on their own comments (admins: every comment). */
+  viewer?: { id: number; admin: boolean } | null;
 }
 
 /** The upvote count and its toggle; htmx swaps just this, a plain POST redirects back. */
@@ -47,6 +56,8 @@ export interface CommentView {
   body: string;
   created_at: string;
   username: string;
+  user_id: number;
+  deleted_at: string | null;
 }
 
 /** One page of comments and the links to its neighbours (plain href, and htmx's fragment URL). */
@@ -88,8 +99,11 @@ export function CommentsSection(props: {
   signedIn: boolean;
   value?: string | undefined;
   error?: string | undefined;
+  viewer?: BugActions['viewer'];
+  /** The comment being written, shown rendered (Preview); nothing was stored. */
+  preview?: string | undefined;
 }) {
-  const { bugId, comments } = props;
+  const { bugId, comments, viewer } = props;
   return (
     <section class="comments" id="comments" aria-labelledby="comments-heading">
       <h2 id="comments-heading">Comments ({comments.total})</h2>
@@ -105,7 +119,11 @@ export function CommentsSection(props: {
             <p class="comment-meta">
               <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
             </p>
-            <p class="comment-body">{cm.body}</p>
+            <CommentBody
+              bugId={bugId}
+              comment={{ id: cm.id, body: cm.body, deleted: cm.deleted_at !== null }}
+              canDelete={!!viewer && (viewer.admin || viewer.id === cm.user_id)}
+            />
           </li>
         ))}
       </ol>
@@ -130,7 +148,13 @@ export function CommentsSection(props: {
           >
             {props.value ?? ''}
           </Field>
-          <button type="submit">Comment</button>
+          {props.preview !== undefined ? (
+            <MarkdownPreview text={props.preview} label="Preview of your comment" />
+          ) : null}
+          <div class="form-actions">
+            <button type="submit">Comment</button>
+            <PreviewButton />
+          </div>
         </HtmxForm>
       ) : (
         <p>
@@ -148,12 +172,16 @@ export function BugDetailView({
   comments,
   commentValue,
   commentError,
+  commentPreview,
+  screenshots = [],
 }: {
   bug: BugDetail;
   actions: BugActions;
   comments: CommentsPageView;
   commentValue?: string | undefined;
   commentError?: string | undefined;
+  commentPreview?: string | undefined;
+  screenshots?: (Screenshot & { url: string })[];
 }) {
   return (
     <article class="bug-detail" id="bug">
@@ -219,14 +247,22 @@ export function BugDetailView({
           ) : null}
         </div>
       ) : null}
+      <EditedNote bugId={bug.id} editedAt={bug.edited_at} canEdit={actions.canEdit === true} />
       <h2>Description</h2>
-      {bug.description ? <p class="description">{bug.description}</p> : <p class="muted">No description given.</p>}
+      {bug.description ? (
+        <Markdown text={bug.description} class="description" />
+      ) : (
+        <p class="muted">No description given.</p>
+      )}
+      <ScreenshotGallery bugId={bug.id} shots={screenshots} canRemove={actions.canRemoveScreenshots === true} />
       <CommentsSection
         bugId={bug.id}
         comments={comments}
         signedIn={actions.signedIn}
         value={commentValue}
         error={commentError}
+        viewer={actions.viewer}
+        preview={commentPreview}
       />
     </article>
   );

@@ -2,6 +2,7 @@ import type { BugListItem } from '../../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../../worker/db/schema';
 import { Field, HtmxForm, Options } from '../components/form';
 import { LABEL_NAMES, SEVERITY_NAMES } from '../components/format';
+import { MarkdownPreview, PreviewButton, ScreenshotField } from './evidence';
 
 export interface ReportValues {
   url?: string | undefined;
@@ -11,7 +12,7 @@ export interface ReportValues {
   severity?: string | undefined;
   private?: boolean | undefined;
 }
-export type FieldErrors = Partial<Record<keyof ReportValues | 'form', string>>;
+export type FieldErrors = Partial<Record<keyof ReportValues | 'form' | 'screenshots', string>>;
 
 /** What the report form shows: on /bugs/new, after a refused post, and under the similar bugs. */
 export interface ReportFormProps {
@@ -22,6 +23,10 @@ export interface ReportFormProps {
   privateRefused?: boolean;
   /** Already-known bugs like this one, shown under the address (422 page, no-JS check). */
   similar?: SimilarResult | undefined;
+  /** The description rendered (the Preview button); nothing was stored. */
+  preview?: string | undefined;
+  /** Files were sent with a form that came back: say they must be chosen again. */
+  filesRefused?: boolean;
 }
 
 /**
@@ -35,9 +40,18 @@ export function ReportForm({
   signedIn = false,
   privateRefused = false,
   similar,
+  preview,
+  filesRefused = false,
 }: ReportFormProps) {
   return (
-    <HtmxForm id="report-form" class="report-form" action="/api/bugs" errors={errors} novalidate>
+    <HtmxForm
+      id="report-form"
+      class="report-form"
+      action="/api/bugs"
+      errors={errors}
+      enctype="multipart/form-data"
+      novalidate
+    >
       {privateRefused ? <PrivateRefused /> : null}
       <Field
         name="url"
@@ -76,12 +90,15 @@ export function ReportForm({
         as="textarea"
         name="description"
         label="What happens, and what should happen instead?"
+        hint="Markdown: **bold**, `code`, ``` fenced code ```, [links](https://example.com)."
         errors={errors}
         rows={6}
         maxlength={10000}
       >
         {values.description ?? ''}
       </Field>
+      {preview !== undefined ? <MarkdownPreview text={preview} label="Preview of the description" /> : null}
+      <ScreenshotField error={errors.screenshots} refused={filesRefused} />
 
       <div class="row">
         <div>
@@ -107,6 +124,10 @@ export function ReportForm({
       )}
       <div class="form-actions">
         <button type="submit">Report bug</button>
+        <PreviewButton />
+        <p class="htmx-indicator sending" aria-hidden="true">
+          Sending… screenshots can take a moment.
+        </p>
         <noscript>
           <button type="submit" class="secondary" formaction="/api/bugs/similar" formmethod="get" formnovalidate>
             Check for similar bugs

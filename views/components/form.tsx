@@ -111,6 +111,8 @@ export function HtmxForm(props: {
   /** What htmx disables while the request runs. */
   disable?: string;
   novalidate?: boolean;
+  /** `multipart/form-data` for a form with files; htmx 4 sends what the form says. */
+  enctype?: 'multipart/form-data';
   errors?: Errors;
   children?: Child;
 }) {
@@ -120,6 +122,7 @@ export function HtmxForm(props: {
       class={props.class}
       method="post"
       action={props.action}
+      enctype={props.enctype}
       data-hx-post={props.action}
       data-hx-target={props.target ?? 'this'}
       data-hx-swap="outerHTML"

@@ -3,6 +3,7 @@ import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
+import { insertScreenshots, type StoredScreenshot } from './screenshots';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
 export type Viewer = { id: number; role: Role } | null;
@@ -42,6 +43,8 @@ export interface BugDetail extends BugListItem {
   updated_at: string;
   closed_at: string | null;
   closed_by_username: string | null;
+  /** When the report was last edited (issue 11); null when never. */
+  edited_at: string | null;
 }
 
 export function encodeCursor(c: Cursor): string {
@@ -168,6 +171,7 @@ export async function findBugById(db: DB, id: number, viewer: Viewer): Promise<B
       'bugs.updated_at',
       'bugs.closed_at',
       'closer.username as closed_by_username',
+      'bugs.edited_at',
     ])
     .where('bugs.id', '=', id)
     .where(visibleTo(viewer))
@@ -231,6 +235,8 @@ export interface NewBugInput {
   userId: number | null;
   /** Double-post key (db/dedupe.ts): an identical report within a minute then writes nothing. */
   dedupeKey?: string;
+  /** Screenshots already put in R2 (db/screenshots.ts); their rows are written in this batch. */
+  screenshots?: StoredScreenshot[];
 }
 
 /** BLT's rules: points for a signed-in report, and one more when it is a domain's first. */
@@ -283,6 +289,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
 
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
+  statements.push(...insertScreenshots(db, newBugId, input.screenshots ?? []));
   const results = await db.batch<{ id: number }>(statements);
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');

@@ -46,6 +46,9 @@ export interface CommentItem {
   body: string;
   created_at: string;
   username: string;
+  user_id: number;
+  /** Set when the comment was removed (its body is then only a placeholder). */
+  deleted_at: string | null;
 }
 
 /** Comments per page: a long thread stays readable and its newest page is always one request. */
@@ -66,7 +69,14 @@ function commentColumns(db: DB, bugId: number) {
   return db
     .selectFrom('comments')
     .innerJoin('users', 'users.id', 'comments.user_id')
-    .select(['comments.id', 'comments.body', 'comments.created_at', 'users.username'])
+    .select([
+      'comments.id',
+      'comments.body',
+      'comments.created_at',
+      'users.username',
+      'comments.user_id',
+      'comments.deleted_at',
+    ])
     .where('comments.bug_id', '=', bugId);
 }
 

@@ -18,6 +18,8 @@ export interface Database {
   write_limits: WriteLimitsTable;
   recent_posts: RecentPostsTable;
   metrics_hourly: MetricsHourlyTable;
+  screenshots: ScreenshotsTable;
+  bug_revisions: BugRevisionsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -82,6 +84,8 @@ export interface BugsTable {
   updated_at: Timestamp;
   closed_at: string | null;
   closed_by: number | null;
+  /** Last edit (issue 11), null when never edited. */
+  edited_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UpvotesTable {
@@ -96,6 +100,8 @@ export interface CommentsTable {
   user_id: number;
   body: string;
   created_at: Timestamp;
+  /** Set when its author or an admin removed it; the body is then a placeholder. */
+  deleted_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface PointsTable {
@@ -166,6 +172,35 @@ export interface MetricsHourlyTable {
   label: string;
   count: number;
   total: number;
+}
+
+/** The MIME types a screenshot may have: sniffed from its bytes (worker/lib/images.ts). */
+export const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp', 'image/gif'] as const;
+export type ImageType = (typeof IMAGE_TYPES)[number];
+
+/** A stored screenshot: its bytes are in R2 under `key` (worker/db/screenshots.ts). */
+export interface ScreenshotsTable {
+  id: Generated<number>;
+  bug_id: number;
+  key: string;
+  type: ImageType;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: string;
+}
+
+/** The values one edit of a report replaced, with who edited and when (worker/db/revisions.ts). */
+export interface BugRevisionsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number | null;
+  created_at: string;
+  url: string;
+  title: string;
+  description: string;
+  label: Label;
+  severity: Severity;
 }
 
 export type Domain = Selectable<DomainsTable>;

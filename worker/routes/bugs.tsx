@@ -18,6 +18,7 @@ import {
   type SimilarResult,
 } from '../../views/bugs/report';
 import { qs } from '../../views/components/format';
+import { renderMarkdown } from '../../views/components/markdown';
 import { FragmentTitle } from '../../views/layout';
 import type { DB } from '../db';
 import {
@@ -43,10 +44,12 @@ import {
   toggleUpvote,
 } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
+import { deleteBugScreenshots, discardScreenshots, listScreenshots, putScreenshots } from '../db/screenshots';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
+import { canEdit, canRemoveScreenshots, readScreenshots, screenshotsJson, screenshotsView } from '../lib/uploads';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import {
   cursorSchema,
@@ -115,6 +118,16 @@ export const reportSchema = z.object({
 function keptValues(raw: unknown): ReportValues {
   const kept = keptFields(raw, ['url', 'title', 'description', 'label', 'severity', 'private']);
   return { ...kept, private: kept.private !== undefined };
+}
+
+/**
+ * After a refused or previewed report, a browser without JS has forgotten the files it sent:
+ * true when there were any, so the form says to choose them again. htmx keeps them
+ * (`data-hx-preserve` on the field), so its fragment says nothing.
+ */
+async function filesToChooseAgain(c: Context): Promise<boolean> {
+  if (representation(c) !== 'page' || !/^multipart\/form-data/i.test(c.req.header('content-type') ?? '')) return false;
+  return (await c.req.formData()).getAll('screenshots').some((f) => typeof f !== 'string' && f.size > 0);
 }
 
 /** Why a private report without a session was not filed, for scripts (pages show PrivateRefused). */
@@ -239,15 +252,25 @@ function commentsJson(page: CommentPage) {
 }
 
 /** What this viewer may do with this bug, and a page of its comments: everything the bug page needs. */
-async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
+export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
-  const [upvoted, page] = await Promise.all([
+  const [upvoted, page, shots] = await Promise.all([
     user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
     commentPage(db, bug.id, at),
+    listScreenshots(db, bug.id),
   ]);
-  const actions: BugActions = { signedIn: user !== null, upvoted, canClose: own || admin, canMarkSpam: admin };
-  return { actions, comments: commentsView(bug.id, page), page };
+  const actions: BugActions = {
+    signedIn: user !== null,
+    upvoted,
+    canClose: own || admin,
+    canMarkSpam: admin,
+    canEdit: canEdit(bug, user),
+    canRemoveScreenshots: canRemoveScreenshots(bug, user),
+    viewer: user && { id: user.id, admin },
+  };
+  const screenshots = screenshotsView(bug.id, shots);
+  return { actions, comments: commentsView(bug.id, page), page, screenshots };
 }
 
 /** Comment cursors in the query; a malformed one is a 400, like every list's. */
@@ -281,12 +304,12 @@ bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) =>
   const bug = await visibleBug(c, c.req.param('id'));
   const q = c.req.valid('query');
   const at = { before: q.comments_before, after: q.comments_after };
-  const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
   return respond(c, {
     title: bug.title,
     description: `Bug on ${bug.hostname}: ${bug.title}`,
-    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-    json: () => ({ bug, ...commentsJson(page) }),
+    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
+    json: () => ({ bug: { ...bug, screenshots: screenshotsJson(screenshots) }, ...commentsJson(page) }),
   });
 });
 
@@ -294,11 +317,13 @@ bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) =>
 bugs.get(`/api/bugs/${ID}/comments`, commentsPageQuery, async (c) => {
   const bug = await visibleBug(c, c.req.param('id'));
   const at = c.req.valid('query');
-  const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
   return respond(c, {
     title: bug.title,
-    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-    fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn={actions.signedIn} />,
+    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
+    fragment: () => (
+      <CommentsSection bugId={bug.id} comments={comments} signedIn={actions.signedIn} viewer={actions.viewer} />
+    ),
     json: () => commentsJson(page),
   });
 });
@@ -338,6 +363,15 @@ const commentSchema = z.object({
 
 bugs.post(
   `/api/bugs/${ID}/comments`,
+  async function previewComment(c, next) {
+    const raw = await c.req.parseBody();
+    if (raw.intent !== 'preview') return next();
+    // Preview: the comment form again with the text rendered; nothing is written.
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    const text = typeof raw.body === 'string' ? raw.body : '';
+    return commentFormAgain(c, bug, user, 200, text, undefined, text);
+  },
   zValidator('form', commentSchema, async (result, c) => {
     if (result.success) return;
     const user = signedInUser(c);
@@ -382,7 +416,8 @@ bugs.post(
       },
       fragment: async () => {
         const page = await commentPage(c.var.db, bug.id);
-        return <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn />;
+        const viewer = { id: user.id, admin: user.role === 'admin' };
+        return <CommentsSection bugId={bug.id} comments={commentsView(bug.id, page)} signedIn viewer={viewer} />;
       },
     });
   },
@@ -393,20 +428,43 @@ async function commentFormAgain(
   c: Context,
   bug: BugDetail,
   user: SessionUser,
-  status: 422 | 429,
+  status: 200 | 422 | 429,
   value: string | undefined,
   error: string | undefined,
+  preview?: string,
 ) {
-  const { actions, comments } = await bugPage(c.var.db, bug, user);
+  const { actions, comments, screenshots } = await bugPage(c.var.db, bug, user);
   return respond(c, {
     status,
     title: bug.title,
     page: () => (
-      <BugDetailView bug={bug} actions={actions} comments={comments} commentValue={value} commentError={error} />
+      <BugDetailView
+        bug={bug}
+        actions={actions}
+        comments={comments}
+        commentValue={value}
+        commentError={error}
+        commentPreview={preview}
+        screenshots={screenshots}
+      />
     ),
-    fragment: () => <CommentsSection bugId={bug.id} comments={comments} signedIn value={value} error={error} />,
+    fragment: () => (
+      <CommentsSection
+        bugId={bug.id}
+        comments={comments}
+        signedIn
+        value={value}
+        error={error}
+        viewer={actions.viewer}
+        preview={preview}
+      />
+    ),
     json: () =>
-      status === 429 ? apiError('rate_limited', error) : apiError('validation_failed', undefined, { body: error }),
+      preview !== undefined
+        ? { preview: renderMarkdown(preview) }
+        : status === 429
+          ? apiError('rate_limited', error)
+          : apiError('validation_failed', undefined, { body: error }),
   });
 }
 
@@ -422,6 +480,7 @@ bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInval
   if (status === 'spam') {
     if (!admin) fail(403, 'Only admins can mark bugs as spam.');
     if (bug.status !== 'spam') await markSpam(c.var.db, bug);
+    await deleteBugScreenshots(c.var.db, c.env.SCREENSHOTS, [bug.id]); // spam takes its screenshots with it
   } else {
     if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
     if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
@@ -432,6 +491,21 @@ bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInval
 
 bugs.post(
   '/api/bugs',
+  async function previewReport(c, next) {
+    const raw = await c.req.parseBody();
+    if (raw.intent !== 'preview') return next();
+    // Preview: the form again with the description rendered; nothing is stored.
+    const values = keptValues(raw);
+    const preview = values.description ?? '';
+    const again = await filesToChooseAgain(c);
+    const signedIn = c.var.user !== null;
+    return respond(c, {
+      title: 'Report a bug',
+      page: () => <ReportPage values={values} preview={preview} filesRefused={again} signedIn={signedIn} />,
+      fragment: () => <ReportForm values={values} preview={preview} filesRefused={again} signedIn={signedIn} />,
+      json: () => ({ preview: renderMarkdown(preview) }),
+    });
+  },
   zValidator('form', reportSchema, async (result, c) => {
     if (result.success) return;
     // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
@@ -440,11 +514,17 @@ bugs.post(
     const found = await findSimilar(c.var.db, values.url, values.title);
     // On a form with errors, the hint appears only when it has something to show.
     const similar = found.rows.length + found.titleRows.length > 0 ? found : undefined;
+    const again = await filesToChooseAgain(c);
+    const signedIn = c.var.user !== null;
     return respond(c, {
       status: 422,
       title: 'Report a bug',
-      page: () => <ReportPage values={values} errors={errors} similar={similar} signedIn={c.var.user !== null} />,
-      fragment: () => <ReportForm values={values} errors={errors} similar={similar} signedIn={c.var.user !== null} />,
+      page: () => (
+        <ReportPage values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
+      ),
+      fragment: () => (
+        <ReportForm values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
+      ),
       json: () => apiError('validation_failed', undefined, errors),
     });
   }),
@@ -457,12 +537,26 @@ bugs.post(
     // session (none, expired, logged out elsewhere) it is refused, never stored publicly.
     if (form.private !== undefined && !user) {
       const values = keptValues(await c.req.parseBody());
+      const again = await filesToChooseAgain(c);
       return respond(c, {
         status: 422,
         title: 'Report a bug',
-        page: () => <ReportPage values={values} signedIn={false} privateRefused />,
-        fragment: () => <ReportForm values={values} signedIn={false} privateRefused />,
+        page: () => <ReportPage values={values} signedIn={false} privateRefused filesRefused={again} />,
+        fragment: () => <ReportForm values={values} signedIn={false} privateRefused filesRefused={again} />,
         json: () => apiError('unauthorized', PRIVATE_REFUSED),
+      });
+    }
+    // Screenshots: every file sniffed, measured and stripped before anything is stored.
+    const upload = await readScreenshots(c);
+    if (!upload.ok) {
+      const values = keptValues(await c.req.parseBody());
+      const errors = { screenshots: upload.message };
+      return respond(c, {
+        status: 422,
+        title: 'Report a bug',
+        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} filesRefused />,
+        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} filesRefused />,
+        json: () => apiError('validation_failed', undefined, errors),
       });
     }
     const refusal = await writeSlot(c, 'report');
@@ -470,11 +564,12 @@ bugs.post(
       if (representation(c) === 'json') refuse(refusal);
       const values = keptValues(await c.req.parseBody());
       const errors = { form: refusal.message };
+      const again = await filesToChooseAgain(c);
       return respond(c, {
         status: 429,
         title: 'Report a bug',
-        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} />,
-        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} />,
+        page: () => <ReportPage values={values} errors={errors} signedIn={user !== null} filesRefused={again} />,
+        fragment: () => <ReportForm values={values} errors={errors} signedIn={user !== null} filesRefused={again} />,
         json: () => apiError('rate_limited', refusal.message),
       });
     }
@@ -497,12 +592,16 @@ bugs.post(
       input.label,
       input.severity,
       input.isHidden,
+      ...upload.digests,
     ]);
+    const screenshots = await putScreenshots(c.env.SCREENSHOTS, upload.images);
     let id: number | undefined;
     let created = true;
     try {
-      id = await insertBug(c.var.db, { ...input, dedupeKey: key });
+      id = await insertBug(c.var.db, { ...input, dedupeKey: key, screenshots });
     } catch (err) {
+      // Nothing points at the bytes just put in R2: remove them before anything else.
+      await discardScreenshots(c.env.SCREENSHOTS, screenshots);
       if (!isDuplicatePost(err)) throw err;
       id = await firstPost(c.var.db, key);
       created = false;
@@ -516,7 +615,8 @@ bugs.post(
       json: async () => {
         const bug = await saved();
         c.header('Location', location);
-        return { bug };
+        const shots = screenshotsJson(screenshotsView(bug.id, await listScreenshots(c.var.db, bug.id)));
+        return { bug: { ...bug, screenshots: shots } };
       },
       fragment: async () => {
         const bug = await saved();
@@ -524,11 +624,11 @@ bugs.post(
         c.header('HX-Retarget', '#main');
         c.header('HX-Reswap', 'innerHTML');
         c.header('HX-Push-Url', location);
-        const { actions, comments } = await bugPage(c.var.db, bug, user);
+        const page = await bugPage(c.var.db, bug, user);
         return (
           <>
             <FragmentTitle title={bug.title} />
-            <BugDetailView bug={bug} actions={actions} comments={comments} />
+            <BugDetailView bug={bug} actions={page.actions} comments={page.comments} screenshots={page.screenshots} />
           </>
         );
       },
