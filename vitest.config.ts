@@ -30,6 +30,9 @@ export default defineConfig(async () => ({
     include: ['tests/**/*.test.ts', 'tests/**/*.test.tsx'],
     exclude: ['tests/browser/**'],
     setupFiles: ['./tests/setup.ts'],
+    // The Worker's per-request log lines (worker/lib/log.ts) would bury test output; tests that
+    // check them spy on console (tests/observability.test.ts). Errors and other lines still show.
+    onConsoleLog: (log: string) => !log.startsWith('{"level":"info","type":"request"'),
     // Real images with real EXIF/XMP/IPTC, made with sharp in Node and provided to the tests.
     globalSetup: ['./tests/fixtures/images.mjs'],
   },
