@@ -20,6 +20,7 @@ import auth from './routes/auth';
 import bugs from './routes/bugs';
 import leaderboard from './routes/leaderboard';
 import site from './routes/site';
+import states from './routes/states';
 import users from './routes/users';
 import type { AppEnv } from './types';
 
@@ -78,6 +79,7 @@ export function createApp() {
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
   app.route('/', bugs);
+  app.route('/', states);
   app.route('/', site);
   app.route('/', leaderboard);
   app.route('/', users);

@@ -29,6 +29,7 @@ import {
   findBugById,
   insertBug,
   listBugs,
+  STATUS_FILTERS,
   similarBugs,
   similarByTitle,
 } from '../db/bugs';
@@ -43,10 +44,12 @@ import {
   toggleUpvote,
 } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
+import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
+import { mayMoveState } from '../lib/states';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import {
   cursorSchema,
@@ -58,12 +61,15 @@ import {
   rejectInvalid,
 } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
+import { lifecycleFor } from './states';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
   label: z.enum(['', ...LABELS], { error: 'Unknown label.' }).optional(),
   severity: z.enum(['', ...SEVERITIES], { error: 'Unknown severity.' }).optional(),
-  status: z.enum(['', 'open', 'closed'], { error: 'Status must be open or closed.' }).optional(),
+  status: z
+    .enum(['', ...STATUS_FILTERS], { error: 'Status must be open, ended, resolved or one state, such as triaged.' })
+    .optional(),
   domain: z
     .string()
     .trim()
@@ -225,6 +231,7 @@ function commentsView(bugId: number, page: CommentPage): CommentsPageView {
     start: page.start,
     older: link('before', page.older),
     newer: link('after', page.newer),
+    events: page.events,
   };
 }
 
@@ -239,14 +246,15 @@ function commentsJson(page: CommentPage) {
 }
 
 /** What this viewer may do with this bug, and a page of its comments: everything the bug page needs. */
-async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
+export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
-  const [upvoted, page] = await Promise.all([
+  const [upvoted, page, life] = await Promise.all([
     user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
     commentPage(db, bug.id, at),
+    lifecycleFor(db, bug, user),
   ]);
-  const actions: BugActions = { signedIn: user !== null, upvoted, canClose: own || admin, canMarkSpam: admin };
+  const actions: BugActions = { signedIn: user !== null, upvoted, canClose: own || admin, canMarkSpam: admin, life };
   return { actions, comments: commentsView(bug.id, page), page };
 }
 
@@ -282,11 +290,12 @@ bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) =>
   const q = c.req.valid('query');
   const at = { before: q.comments_before, after: q.comments_after };
   const { actions, comments, page } = await bugPage(c.var.db, bug, c.var.user, at);
+  const events = representation(c) === 'json' ? await timeline(c.var.db, bug.id) : [];
   return respond(c, {
     title: bug.title,
     description: `Bug on ${bug.hostname}: ${bug.title}`,
     page: () => <BugDetailView bug={bug} actions={actions} comments={comments} />,
-    json: () => ({ bug, ...commentsJson(page) }),
+    json: () => ({ bug: { ...bug, timeline: events }, ...commentsJson(page) }),
   });
 });
 
@@ -421,10 +430,15 @@ bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInval
   const admin = user.role === 'admin';
   if (status === 'spam') {
     if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-    if (bug.status !== 'spam') await markSpam(c.var.db, bug);
+    if (bug.status !== 'spam') await markSpam(c.var.db, bug, { actorId: user.id });
   } else {
+    // The old switch as moves of the report's life (db/interactions.ts setOpenClosed): a
+    // reporter withdraws an open report and reopens only their own withdrawal.
     if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
     if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+    const row = (await stateRow(c.var.db, bug.id)) ?? fail(404);
+    const move = status === 'closed' ? { to: 'closed' as const, reopen: false } : { to: row.state, reopen: true };
+    if (!mayMoveState(user, row, move)) fail(403, 'Only an admin can make that change to this report.');
     await setOpenClosed(c.var.db, bug, status, user.id);
   }
   return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
