@@ -205,6 +205,28 @@ describe('query plans: hot queries use indexes, never a full scan', () => {
     for (const p of search) expect(p, p).not.toMatch(/^SCAN bugs$|TEMP B-TREE/);
   });
 
+  it('bug list by state: open, ended, resolved and single states, with and without a domain, paged', async () => {
+    await seedBug();
+    const cursor = { createdAt: '2030-01-01T00:00:00.000Z', id: 10 };
+    for (const status of ['open', 'ended', 'resolved', 'triaged', 'closed', 'duplicate'] as const) {
+      expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { status } })));
+      expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { status }, cursor })));
+      expectIndexed(
+        await plansOf((db) => listBugs(db, { limit: 25, filters: { status, domain: 'a.example' }, cursor })),
+      );
+    }
+    const resolved = (await plansOf((db) => listBugs(db, { limit: 25, filters: { status: 'resolved' }, cursor }))).join(
+      '\n',
+    );
+    expect(resolved).toMatch(/SEARCH bugs USING INDEX bugs_resolved /);
+    const onDomain = (
+      await plansOf((db) => listBugs(db, { limit: 25, filters: { status: 'triaged', domain: 'a.example' } }))
+    ).join('\n');
+    expect(onDomain).toMatch(
+      /SEARCH bugs USING INDEX bugs_by_domain_state \(domain_id=\? AND state=\? AND is_hidden=\?\)/,
+    );
+  });
+
   it('stats read counters, never the bugs table', async () => {
     const plans = await plansOf(async (db) => {
       await bugStats(db);

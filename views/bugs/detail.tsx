@@ -1,6 +1,6 @@
 import type { BugDetail } from '../../worker/db/bugs';
 import type { TimelineEvent } from '../../worker/db/states';
-import { Field, FormToken, HtmxForm } from '../components/form';
+import { Field, HtmxForm } from '../components/form';
 import { day, LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from '../components/format';
 import { When } from '../components/when';
 import { type LifecycleView, StatePanel } from './state';
