@@ -43,9 +43,11 @@ export function FlagRow({ row }: { row: FlaggedReport }) {
 /** What replaces a row once it is resolved (htmx); without JS the queue reloads without it. */
 export function ResolvedRow({ bugId, resolution }: { bugId: number; resolution: 'kept' | 'spam' }) {
   return (
-    <li class="flag-row resolved" id={`flagged-${bugId}`} role="status">
-      Report <a href={`/bugs/${bugId}`}>#{bugId}</a> {resolution === 'kept' ? 'kept' : 'marked as spam'}; its flags are
-      resolved.
+    <li class="flag-row resolved" id={`flagged-${bugId}`}>
+      <p role="status">
+        Report <a href={`/bugs/${bugId}`}>#{bugId}</a> {resolution === 'kept' ? 'kept' : 'marked as spam'}; its flags
+        are resolved.
+      </p>
     </li>
   );
 }

@@ -63,6 +63,7 @@ export function FlagControl({ bugId, flagged, error }: { bugId: number; flagged:
       <summary>Flag as suspicious</summary>
       <HtmxForm action={`/bugs/${bugId}/flag`} target="#flag" errors={error ? { reason: error } : undefined}>
         <Field as="select" name="reason" id="flag-reason" label="What is wrong with it?" errors={{}} required>
+          <option value="">Choose a reason</option>
           <Options values={FLAG_REASONS} names={FLAG_REASON_NAMES} selected={undefined} />
         </Field>
         <button type="submit" class="secondary">
