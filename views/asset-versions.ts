@@ -1,6 +1,6 @@
 /** Written by `npm run assets`: URL versions for the year-long-cached files in public/assets. */
 export const ASSET_VERSIONS = {
   htmx: '4.0.1',
-  css: 'd3e5875497',
+  css: '677b97690f',
   embedCss: 'd1eb397b5b',
 } as const;

@@ -60,7 +60,7 @@ export function FlagControl({ bugId, flagged, error }: { bugId: number; flagged:
   }
   return (
     <details class="flag" id="flag" open={error ? true : undefined}>
-      <summary>Flag as suspicious</summary>
+      <summary class="flag-toggle">Flag as suspicious</summary>
       <HtmxForm action={`/bugs/${bugId}/flag`} target="#flag" errors={error ? { reason: error } : undefined}>
         <Field as="select" name="reason" id="flag-reason" label="What is wrong with it?" errors={{}} required>
           <option value="">Choose a reason</option>
