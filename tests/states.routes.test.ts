@@ -68,6 +68,12 @@ describe('states: POST /bugs/:id/state', () => {
     expect(body.bug.timeline[0]).toMatchObject({ username: admin.username, note: 'Looks real' });
     expect(await scoreOf(reporter.id)).toBe(before + 12);
     await expectScoresMatchLedger(reporter.id);
+    // GET keeps status and adds state and the timeline.
+    const got = (await (await call(`/api/bugs/${id}`, { json: true })).json()) as {
+      bug: { status: string; state: string; timeline: unknown[] };
+    };
+    expect(got.bug).toMatchObject({ status: 'closed', state: 'fixed' });
+    expect(got.bug.timeline).toHaveLength(3);
 
     // The reporter asks for a retest: back to accepted, the fix points go back.
     const retest = await call(`/bugs/${id}/state`, {

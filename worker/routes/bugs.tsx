@@ -34,15 +34,7 @@ import {
   similarByTitle,
 } from '../db/bugs';
 import { firstPost, isDuplicatePost, postKey } from '../db/dedupe';
-import {
-  addComment,
-  type CommentPage,
-  commentPage,
-  hasUpvoted,
-  markSpam,
-  setOpenClosed,
-  toggleUpvote,
-} from '../db/interactions';
+import { addComment, type CommentPage, commentPage, hasUpvoted, setOpenClosed, toggleUpvote } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
 import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
@@ -61,7 +53,7 @@ import {
   rejectInvalid,
 } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
-import { lifecycleFor } from './states';
+import { lifecycleFor, markAsSpam } from './states';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
@@ -430,7 +422,7 @@ bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInval
   const admin = user.role === 'admin';
   if (status === 'spam') {
     if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-    if (bug.status !== 'spam') await markSpam(c.var.db, bug, { actorId: user.id });
+    if (bug.status !== 'spam') await markAsSpam(c, bug, '');
   } else {
     // The old switch as moves of the report's life (db/interactions.ts setOpenClosed): a
     // reporter withdraws an open report and reopens only their own withdrawal.
