@@ -46,7 +46,7 @@ describe('states: POST /bugs/:id/state', () => {
     expect(hx.status).toBe(200);
     const html = await hx.text();
     expect(html).toMatch(/^<article class="bug-detail" id="bug">/);
-    expect(html).toContain('State: <strong class="tag state-accepted">Accepted</strong>');
+    expect(html).toContain('<dd id="bug-state">Accepted');
     expect(await scoreOf(reporter.id)).toBe(before + 10);
 
     const json = await call(`/bugs/${id}/state`, { cookie: admin.cookie, json: true, form: { state: 'fixed' } });
@@ -124,7 +124,7 @@ describe('states: POST /bugs/:id/state', () => {
     // What the duplicate earned (+3, no domain bonus) is taken back.
     expect(await scoreOf(other.id)).toBe(otherScore - 3);
     const dupPage = await (await call(`/bugs/${dup}`)).text();
-    expect(dupPage).toContain(`of <a href="/bugs/${original}">#${original}</a>`);
+    expect(dupPage).toContain(`Duplicate of <a href="/bugs/${original}">#${original}</a>`);
     const origPage = await (await call(`/bugs/${original}`)).text();
     expect(origPage).toContain('Duplicates of this report (1)');
     expect(origPage).toContain(`<a href="/bugs/${dup}">#${dup}</a>`);

@@ -33,8 +33,10 @@ async function as(username, javaScriptEnabled) {
   return { browser, page, problems };
 }
 
-/** The state line of the bug page, e.g. "State: Triaged". */
-const stateLine = (page) => page.locator('#state-panel .state-line').textContent();
+/** The report's state as its facts list shows it, e.g. "Triaged". */
+const stateOf = (page) => page.locator('#bug-state').textContent();
+/** Waits until the report shows `name` as its state. */
+const stateShows = (page, name) => page.locator('#bug-state', { hasText: name }).waitFor();
 
 /** Chooses a state in the admin's form and submits it; with JS the report is swapped in place. */
 async function moveTo(page, js, state, { note, duplicateOf } = {}) {
@@ -43,7 +45,7 @@ async function moveTo(page, js, state, { note, duplicateOf } = {}) {
   if (note) await page.fill('#note', note);
   if (duplicateOf) await page.fill('#duplicate_of', duplicateOf);
   await page.getByRole('button', { name: 'Change state' }).click();
-  await page.locator('#state-panel .state-line', { hasText: new RegExp(`State: ${state}`, 'i') }).waitFor();
+  await page.locator('#bug-state', { hasText: new RegExp(`^\\s*${state.replace('_', '.')}`, 'i') }).waitFor();
   if (js) assert.equal(page.url(), before, 'htmx swaps the report in place, no navigation');
   else assert.match(page.url(), /#state-panel$/);
 }
@@ -57,7 +59,7 @@ for (const js of [false, true]) {
         const host = `states-${js ? 'js' : 'nojs'}-${stamp}.example`;
         const path = await reportBug(alice.page, server.base, { title: `Checkout total is wrong ${js}`, host });
         await carol.page.goto(`${server.base}${path}`);
-        assert.match(await stateLine(carol.page), /State:\s*New/);
+        assert.match(await stateOf(carol.page), /New/);
         await moveTo(carol.page, js, 'triaged', { note: 'Reproduced on Firefox' });
         await moveTo(carol.page, js, 'accepted');
         await moveTo(carol.page, js, 'fixed', { note: 'Deployed the fix' });
@@ -67,9 +69,9 @@ for (const js of [false, true]) {
         assert.match(timeline[2], /Accepted\s*→\s*Fixed/);
         // The reporter sees it fixed and may ask for a retest.
         await alice.page.goto(`${server.base}${path}`);
-        assert.match(await stateLine(alice.page), /Fixed/);
+        assert.match(await stateOf(alice.page), /Fixed/);
         await alice.page.getByRole('button', { name: 'Ask for a retest' }).click();
-        await alice.page.locator('#state-panel .state-line', { hasText: 'Accepted' }).waitFor();
+        await stateShows(alice.page, 'Accepted');
         assert.match(await alice.page.locator('.comment-list li.event').last().textContent(), /asked for a retest/);
         assert.deepEqual(unexpected(alice.problems), []);
         assert.deepEqual(unexpected(carol.problems), []);
@@ -90,7 +92,10 @@ for (const js of [false, true]) {
         const originalId = original.split('/').pop();
         await carol.page.goto(`${server.base}${dup}`);
         await moveTo(carol.page, js, 'duplicate', { duplicateOf: originalId });
-        assert.match(await stateLine(carol.page), new RegExp(`Duplicate\\s*of #${originalId}`));
+        assert.match(
+          await carol.page.locator('#state-panel .state-line').textContent(),
+          new RegExp(`Duplicate of #${originalId}`),
+        );
         await carol.page
           .getByRole('link', { name: `#${originalId}` })
           .first()
@@ -109,9 +114,9 @@ for (const js of [false, true]) {
           await carol.page.getByRole('heading', { name: /as spam\?$/ }).waitFor();
         }
         await carol.page.getByRole('button', { name: 'Yes, mark as spam' }).click();
-        await carol.page.locator('#state-panel .state-line', { hasText: 'Spam' }).waitFor();
+        await stateShows(carol.page, 'Spam');
         await carol.page.getByRole('button', { name: 'Undo spam (back to New)' }).click();
-        await carol.page.locator('#state-panel .state-line', { hasText: 'New' }).waitFor();
+        await stateShows(carol.page, 'New');
         assert.deepEqual(unexpected(carol.problems), []);
       } finally {
         await alice.browser.close();

@@ -191,7 +191,7 @@ export function BugDetailView({
         <dt>Severity</dt>
         <dd>{SEVERITY_NAMES[bug.severity]}</dd>
         <dt>State</dt>
-        <dd>
+        <dd id="bug-state">
           {STATE_NAMES[bug.state]}
           {bug.closed_at
             ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${bug.closed_by_username}` : ''}`

@@ -1,5 +1,6 @@
 import { FLAG_REASONS, type FlagReason, type State } from '../../worker/db/schema';
 import type { LinkedBug } from '../../worker/db/states';
+import { NEXT_STATE } from '../../worker/lib/states';
 import { ErrorSummary, type Errors, Field, FormToken, HtmxForm, Options } from '../components/form';
 import { STATE_NAMES } from '../components/format';
 
@@ -84,15 +85,11 @@ export function StatePanel({ bugId, life }: { bugId: number; life: LifecycleView
   const errors = life.errors ?? {};
   return (
     <section class="state-panel" id="state-panel" aria-label="State">
-      <p class="state-line">
-        State: <strong class={`tag state-${life.state}`}>{STATE_NAMES[life.state]}</strong>
-        {life.original ? (
-          <>
-            {' '}
-            of <a href={`/bugs/${life.original.id}`}>#{life.original.id}</a> {life.original.title}
-          </>
-        ) : null}
-      </p>
+      {life.original ? (
+        <p class="state-line">
+          Duplicate of <a href={`/bugs/${life.original.id}`}>#{life.original.id}</a> {life.original.title}
+        </p>
+      ) : null}
       {life.duplicates.length > 0 ? (
         <div class="duplicates">
           <h2 id="duplicates-heading">Duplicates of this report ({life.duplicates.length})</h2>
@@ -108,11 +105,7 @@ export function StatePanel({ bugId, life }: { bugId: number; life: LifecycleView
       {life.manages && life.moves.length > 0 ? (
         <HtmxForm action={`/bugs/${bugId}/state`} target="#bug" class="state-form" errors={errors} novalidate>
           <Field as="select" name="state" label="Move to" errors={errors}>
-            <Options
-              values={life.moves}
-              names={STATE_NAMES}
-              selected={values.state ?? life.moves.find((s) => s !== 'new')}
-            />
+            <Options values={life.moves} names={STATE_NAMES} selected={values.state ?? NEXT_STATE[life.state]} />
           </Field>
           <Field
             name="duplicate_of"

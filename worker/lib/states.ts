@@ -28,6 +28,14 @@ export const TRANSITIONS: Record<State, readonly State[]> = {
   spam: [],
 };
 
+/** The usual next step from each state on the main line: what the admin's form offers first. */
+export const NEXT_STATE: Partial<Record<State, State>> = {
+  new: 'triaged',
+  triaged: 'accepted',
+  accepted: 'fixed',
+  fixed: 'closed',
+};
+
 /**
  * States a report can be reopened from: the move goes back to the state it came from (the
  * timeline's last move into it), and restores the points that move took back, booked in the
