@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import rebuildCounters from '../scripts/sql/rebuild-counters.sql?raw';
 import rebuildScores from '../scripts/sql/rebuild-scores.sql?raw';
 import { bugStats } from '../worker/db/bugs';
 import { type Severity, STATES, type State } from '../worker/db/schema';
@@ -320,6 +321,17 @@ describe('states: outcome points in the ledger', () => {
     ).first<{ open: number; closed: number }>();
     const stats = await bugStats(db());
     expect({ open: stats.open, closed: stats.closed }).toEqual(truth);
+    const cells = async () =>
+      (await env.DB.prepare('SELECT day, label, status, n FROM bug_counts WHERE n > 0 ORDER BY 1, 2, 3').all()).results;
+    const kept = await cells();
+    await env.DB.batch(
+      rebuildCounters
+        .split(/;\s*\n/)
+        .map((q) => q.replace(/^\s*--.*$/gm, '').trim())
+        .filter(Boolean)
+        .map((q) => env.DB.prepare(q)),
+    );
+    expect(await cells()).toEqual(kept);
     // Reopen always returns where the report came from.
     for (const id of bugs) {
       const row = (await stateRow(db(), id))!;
