@@ -135,6 +135,11 @@ describe('states: POST /bugs/:id/state', () => {
       { id: original, upvotes: 0 },
       { id: dup, upvotes: 1 },
     ]);
+    // Spam and back: still a duplicate of the same original.
+    await call(`/bugs/${dup}/state`, { cookie: admin.cookie, form: { state: 'spam' } });
+    await call(`/bugs/${dup}/state`, { cookie: admin.cookie, form: { state: 'duplicate' } });
+    expect(await stateOf(dup)).toEqual({ state: 'duplicate', status: 'closed', duplicate_of: original });
+    expect(await scoreOf(other.id)).toBe(otherScore - 3);
     // Reopening a duplicate returns it to where it was, with its points.
     await call(`/bugs/${dup}/state`, { cookie: admin.cookie, form: { state: 'new' } });
     expect(await stateOf(dup)).toEqual({ state: 'new', status: 'open', duplicate_of: null });

@@ -97,6 +97,13 @@ export async function changeState(db: DB, change: StateChange): Promise<{ eventI
       : wasOpen
         ? { closed_at: now, closed_by: change.actorId }
         : {};
+  // A duplicate keeps its original through spam and back (undo spam returns it to 'duplicate').
+  const original =
+    to === 'duplicate' && !move.reopen
+      ? { duplicate_of: change.duplicateOf ?? null }
+      : to === 'spam' || to === 'duplicate'
+        ? {}
+        : { duplicate_of: null };
   /** This move's event, inside the batch: NULL when the guarded update did not happen. */
   const ev = sql<number>`(SELECT max(id) FROM bug_events WHERE bug_id = ${bug.id} AND created_at = ${now})`;
   const statements: CompiledQuery[] = [
@@ -106,7 +113,7 @@ export async function changeState(db: DB, change: StateChange): Promise<{ eventI
         state: to,
         status,
         updated_at: now,
-        duplicate_of: to === 'duplicate' ? (change.duplicateOf ?? null) : null,
+        ...original,
         ...closing,
       })
       .where('id', '=', bug.id)

@@ -167,7 +167,8 @@ async function planMove(
     throw new MoveRefused(422, { state: `A report in this state cannot move to “${to}”.` });
   }
   const dup = duplicateRaw.replace(/^#/, '');
-  if (to !== 'duplicate') {
+  // A reopen goes back to where the report was, its original (if a duplicate) included.
+  if (to !== 'duplicate' || move.reopen) {
     if (dup !== '') throw new MoveRefused(422, { duplicate_of: 'Only a duplicate has an original: leave it empty.' });
     return { move, duplicateOf: null };
   }
