@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDb, type DB } from '../worker/db';
 import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
+import { duplicatesOf, entryEvent, hasFlagged, timeline } from '../worker/db/states';
 import { call, seedBug, signUp, uniqueHost } from './helpers';
 
 let monthCounter = 0;
@@ -225,6 +226,19 @@ describe('query plans: hot queries use indexes, never a full scan', () => {
     expect(onDomain).toMatch(
       /SEARCH bugs USING INDEX bugs_by_domain_state \(domain_id=\? AND state=\? AND is_hidden=\?\)/,
     );
+  });
+
+  it('the bug page state queries: timeline, entry event, duplicates, flags', async () => {
+    const id = await seedBug();
+    const viewer = { id: 1, role: 'user' as const };
+    const plans = await plansOf(async (db) => {
+      await timeline(db, id, { after: '2026-01-01T00:00:00.000Z', upTo: '2030-01-01T00:00:00.000Z' });
+      await entryEvent(db, id, 'closed');
+      await duplicatesOf(db, id, viewer);
+      await hasFlagged(db, id, 1);
+    });
+    for (const p of plans) expect(p, p).not.toMatch(/^SCAN (bugs|bug_events|bug_flags|points)\b/);
+    expectIndexed(plans);
   });
 
   it('stats read counters, never the bugs table', async () => {
