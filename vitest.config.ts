@@ -22,6 +22,7 @@ export default defineConfig(async () => ({
           RATE_COMMENTS_PER_IP: '100000',
           RATE_UPVOTES_PER_IP: '100000',
           RATE_SIGNUPS_PER_IP: '100000',
+          RATE_FLAGS_PER_IP: '100000',
         },
       },
     }),

@@ -45,7 +45,7 @@ WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${D
 INSERT INTO domains (id, hostname) SELECT n, 'site' || n || '.bench.example' FROM seq;
 
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${BUGS})
-INSERT INTO bugs (id, user_id, domain_id, url, title, description, label, severity, status, is_hidden, created_at, updated_at)
+INSERT INTO bugs (id, user_id, domain_id, url, title, description, label, severity, status, state, is_hidden, created_at, updated_at)
 SELECT n,
   CASE WHEN n % 7 = 0 THEN NULL ELSE 1 + (n * 7919) % ${USERS} END,
   1 + (n * 104729) % ${DOMAINS},
@@ -55,6 +55,7 @@ SELECT n,
   json_extract(json_array(${labels}), '$[' || (n % 9) || ']'),
   json_extract(json_array('none','low','medium','high','critical'), '$[' || (n % 5) || ']'),
   CASE WHEN n % 5 = 0 THEN 'closed' WHEN n % 997 = 0 THEN 'spam' ELSE 'open' END,
+  CASE WHEN n % 5 = 0 THEN 'closed' WHEN n % 997 = 0 THEN 'spam' ELSE 'new' END,
   CASE WHEN n % 50 = 0 THEN 1 ELSE 0 END,
   strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 300) || ' seconds'),
   strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 300) || ' seconds')

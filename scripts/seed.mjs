@@ -114,14 +114,14 @@ export function seed({ force = false, persistTo } = {}) {
     const userId = user ? `(SELECT id FROM users WHERE username = ${sqlString(user)})` : 'NULL';
     sql.push(`INSERT OR IGNORE INTO domains (hostname, created_at) VALUES (${sqlString(host)}, ${sqlString(at)});`);
     sql.push(
-      `INSERT INTO bugs (user_id, domain_id, url, title, description, label, severity, status, created_at, updated_at) VALUES (${userId}, (SELECT id FROM domains WHERE hostname = ${sqlString(host)}), ${sqlString(url)}, ${sqlString(title)}, ${sqlString(`Demo report: ${title}. Steps: open ${url} and look.`)}, ${sqlString(label)}, ${sqlString(severity)}, ${i === 5 ? "'closed'" : "'open'"}, ${sqlString(at)}, ${sqlString(at)});`,
+      `INSERT INTO bugs (user_id, domain_id, url, title, description, label, severity, status, state, created_at, updated_at) VALUES (${userId}, (SELECT id FROM domains WHERE hostname = ${sqlString(host)}), ${sqlString(url)}, ${sqlString(title)}, ${sqlString(`Demo report: ${title}. Steps: open ${url} and look.`)}, ${sqlString(label)}, ${sqlString(severity)}, ${i === 5 ? "'closed', 'closed'" : "'open', 'new'"}, ${sqlString(at)}, ${sqlString(at)});`,
     );
     if (user) {
       // Same rules as worker/db/bugs.ts insertBug: +3 per report, +1 for a domain's first public
       // bug (every demo bug is public); points.period is filled from created_at by a trigger.
       sql.push(
-        `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at) SELECT user_id, id, domain_id, 3, 'Bug reported', created_at FROM bugs WHERE id = (SELECT max(id) FROM bugs);`,
-        `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at) SELECT b.user_id, b.id, b.domain_id, 1, 'Domain added', b.created_at FROM bugs b WHERE b.id = (SELECT max(id) FROM bugs) AND NOT EXISTS (SELECT 1 FROM bugs o WHERE o.domain_id = b.domain_id AND o.id < b.id);`,
+        `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at, award) SELECT user_id, id, domain_id, 3, 'Bug reported', created_at, 'reported' FROM bugs WHERE id = (SELECT max(id) FROM bugs);`,
+        `INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at, award) SELECT b.user_id, b.id, b.domain_id, 1, 'Domain added', b.created_at, 'domain' FROM bugs b WHERE b.id = (SELECT max(id) FROM bugs) AND NOT EXISTS (SELECT 1 FROM bugs o WHERE o.domain_id = b.domain_id AND o.id < b.id);`,
       );
     }
   });

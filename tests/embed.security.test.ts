@@ -113,7 +113,7 @@ describe('embed security: links lead back to BLT-Next', () => {
     const html = await (await call(await purge('/api/stats'), { hx: true })).text();
     const hrefs = [...html.matchAll(/href="([^"]+)"/g)].map((m) => m[1]!);
     expect(hrefs).toEqual(
-      expect.arrayContaining(['http://example.com/bugs?status=open', 'http://example.com/bugs?status=closed']),
+      expect.arrayContaining(['http://example.com/bugs?status=open', 'http://example.com/bugs?status=ended']),
     );
     for (const h of hrefs) expect(h).toMatch(/^http:\/\/example\.com\//);
   });

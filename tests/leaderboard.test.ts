@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createDb, type DB } from '../worker/db';
 import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
+import { duplicatesOf, entryEvent, hasFlagged, timeline } from '../worker/db/states';
 import { call, seedBug, signUp, uniqueHost } from './helpers';
 
 let monthCounter = 0;
@@ -203,6 +204,41 @@ describe('query plans: hot queries use indexes, never a full scan', () => {
     expect(search.join('\n')).toMatch(/^SCAN bugs_fts VIRTUAL TABLE INDEX \d+:M/m);
     expect(search.join('\n')).toMatch(/SEARCH bugs USING INTEGER PRIMARY KEY/);
     for (const p of search) expect(p, p).not.toMatch(/^SCAN bugs$|TEMP B-TREE/);
+  });
+
+  it('bug list by state: open, ended, resolved and single states, with and without a domain, paged', async () => {
+    await seedBug();
+    const cursor = { createdAt: '2030-01-01T00:00:00.000Z', id: 10 };
+    for (const status of ['open', 'ended', 'resolved', 'triaged', 'closed', 'duplicate'] as const) {
+      expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { status } })));
+      expectIndexed(await plansOf((db) => listBugs(db, { limit: 25, filters: { status }, cursor })));
+      expectIndexed(
+        await plansOf((db) => listBugs(db, { limit: 25, filters: { status, domain: 'a.example' }, cursor })),
+      );
+    }
+    const resolved = (await plansOf((db) => listBugs(db, { limit: 25, filters: { status: 'resolved' }, cursor }))).join(
+      '\n',
+    );
+    expect(resolved).toMatch(/SEARCH bugs USING INDEX bugs_resolved /);
+    const onDomain = (
+      await plansOf((db) => listBugs(db, { limit: 25, filters: { status: 'triaged', domain: 'a.example' } }))
+    ).join('\n');
+    expect(onDomain).toMatch(
+      /SEARCH bugs USING INDEX bugs_by_domain_state \(domain_id=\? AND state=\? AND is_hidden=\?\)/,
+    );
+  });
+
+  it('the bug page state queries: timeline, entry event, duplicates, flags', async () => {
+    const id = await seedBug();
+    const viewer = { id: 1, role: 'user' as const };
+    const plans = await plansOf(async (db) => {
+      await timeline(db, id, { after: '2026-01-01T00:00:00.000Z', upTo: '2030-01-01T00:00:00.000Z' });
+      await entryEvent(db, id, 'closed');
+      await duplicatesOf(db, id, viewer);
+      await hasFlagged(db, id, 1);
+    });
+    for (const p of plans) expect(p, p).not.toMatch(/^SCAN (bugs|bug_events|bug_flags|points)\b/);
+    expectIndexed(plans);
   });
 
   it('stats read counters, never the bugs table', async () => {

@@ -38,6 +38,8 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     closed_at: 'TEXT',
     closed_by: 'INTEGER',
     edited_at: 'TEXT',
+    state: 'TEXT',
+    duplicate_of: 'INTEGER',
   },
   upvotes: { bug_id: 'INTEGER', user_id: 'INTEGER', created_at: 'TEXT' },
   comments: {
@@ -57,6 +59,8 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     reason: 'TEXT',
     created_at: 'TEXT',
     period: 'TEXT',
+    award: 'TEXT',
+    event_id: 'INTEGER',
   },
   user_scores: { user_id: 'INTEGER', period: 'TEXT', score: 'INTEGER', bugs: 'INTEGER' },
   login_attempts: { id: 'INTEGER', account: 'TEXT', ip: 'TEXT', created_at: 'TEXT' },
@@ -85,6 +89,27 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     label: 'TEXT',
     severity: 'TEXT',
   },
+  bug_events: {
+    id: 'INTEGER',
+    bug_id: 'INTEGER',
+    user_id: 'INTEGER',
+    kind: 'TEXT',
+    from_state: 'TEXT',
+    to_state: 'TEXT',
+    note: 'TEXT',
+    duplicate_of: 'INTEGER',
+    created_at: 'TEXT',
+  },
+  bug_flags: {
+    id: 'INTEGER',
+    bug_id: 'INTEGER',
+    user_id: 'INTEGER',
+    reason: 'TEXT',
+    created_at: 'TEXT',
+    resolved_at: 'TEXT',
+    resolved_by: 'INTEGER',
+    resolution: 'TEXT',
+  },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
@@ -100,6 +125,14 @@ const nullable = new Set([
   'bugs.edited_at',
   'comments.deleted_at',
   'bug_revisions.user_id',
+  'points.award',
+  'points.event_id',
+  'bugs.duplicate_of',
+  'bug_events.user_id',
+  'bug_events.duplicate_of',
+  'bug_flags.resolved_at',
+  'bug_flags.resolved_by',
+  'bug_flags.resolution',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {

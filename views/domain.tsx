@@ -30,8 +30,13 @@ export function DomainPage(props: {
       ) : null}
       <h2 id="open-heading">Open bugs</h2>
       <BugList id="open-bugs" label={`Open bugs on ${h}`} {...props.open} emptyText="No open bugs." />
-      <h2 id="closed-heading">Closed bugs</h2>
-      <BugList id="closed-bugs" label={`Closed bugs on ${h}`} {...props.closed} emptyText="No closed bugs." />
+      <h2 id="closed-heading">No longer open</h2>
+      <BugList
+        id="closed-bugs"
+        label={`Bugs on ${h} no longer open`}
+        {...props.closed}
+        emptyText="None: every bug here is still open."
+      />
     </>
   );
 }

@@ -29,6 +29,11 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
     <div class="user-slot" id="user-slot">
       <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
       <span class="muted">({user.points} pts)</span> ·{' '}
+      {user.role === 'admin' ? (
+        <>
+          <a href="/admin/flags">Flagged reports</a> ·{' '}
+        </>
+      ) : null}
       <form method="post" action="/api/auth/logout" class="inline">
         <FormToken />
         <button type="submit" class="link">

@@ -18,9 +18,9 @@ export function StatsBlock({ stats, base = '' }: { stats: BugStats; base?: strin
         </dd>
       </div>
       <div>
-        <dt>Closed</dt>
+        <dt>No longer open</dt>
         <dd>
-          <a href={`${base}/bugs?status=closed`}>{stats.closed}</a>
+          <a href={`${base}/bugs?status=ended`}>{stats.closed}</a>
         </dd>
       </div>
       <div>

@@ -24,6 +24,7 @@ import evidence from './routes/evidence';
 import leaderboard from './routes/leaderboard';
 import ops from './routes/ops';
 import site from './routes/site';
+import states from './routes/states';
 import users from './routes/users';
 import type { AppEnv } from './types';
 
@@ -94,6 +95,7 @@ export function createApp() {
   app.route('/', auth);
   app.route('/', bugs);
   app.route('/', evidence);
+  app.route('/', states);
   app.route('/', site);
   app.route('/', leaderboard);
   app.route('/', users);

@@ -20,6 +20,8 @@ export interface Env {
   RATE_UPVOTES_PER_USER?: string;
   RATE_UPVOTES_PER_IP?: string;
   RATE_SIGNUPS_PER_IP?: string;
+  RATE_FLAGS_PER_USER?: string;
+  RATE_FLAGS_PER_IP?: string;
   /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
   LOGIN_LIMIT_ACCOUNT_IP?: string;
   LOGIN_LIMIT_ACCOUNT?: string;

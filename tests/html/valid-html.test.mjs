@@ -256,6 +256,29 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await fragment('/api/auth/signup', { form: { username: 'x' } }, 'main', 422);
   await fragment('/api/bugs/999999999', {}, 'main', 404);
 
+  // A report's life (issue 12): the admin's state form, the spam confirm step, the timeline,
+  // the flag control and the flag queue. demo_carol becomes an admin as `npm run admin` does.
+  const made = spawnSync('node', ['scripts/admin.mjs', 'demo_carol'], {
+    cwd: new URL('../..', import.meta.url).pathname,
+    env: { ...process.env, BLT_PERSIST_TO: server.persist },
+    encoding: 'utf8',
+  });
+  assert.equal(made.status, 0, made.stderr);
+  const carol = await logIn('demo_carol');
+  await page(bug, { cookie: carol });
+  await page(`/bugs/${id}/spam`, { cookie: carol });
+  await fragment(`/bugs/${id}/spam`, { cookie: carol });
+  await page(`/bugs/${id}/state`, { cookie: carol, form: { state: 'duplicate', duplicate_of: '' } }, 422);
+  await fragment(`/bugs/${id}/state`, { cookie: carol, form: { state: 'nonsense' } }, 'main', 422);
+  await fragment(`/bugs/${id}/state`, { cookie: carol, form: { state: 'triaged', note: 'Seen it <b>too</b>' } });
+  await page(bug, { cookie: alice }); // the reporter's view: withdraw, and the timeline
+  await fragment(`/bugs/${id}/flag`, { cookie: bob, form: { reason: 'nonsense' } }, 'main', 422);
+  await fragment(`/bugs/${id}/flag`, { cookie: bob, form: { reason: 'fake' } });
+  await page(bug, { cookie: bob }); // flagged
+  await page('/admin/flags', { cookie: carol });
+  await fragment(`/admin/flags/${id}/resolve`, { cookie: carol, form: { resolution: 'kept' } }, 'list');
+  await page('/bugs?status=resolved');
+
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {
     for (const m of html.matchAll(/<form\b[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/g)) {

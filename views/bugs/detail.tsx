@@ -1,10 +1,13 @@
 import type { BugDetail } from '../../worker/db/bugs';
 import type { Screenshot } from '../../worker/db/screenshots';
+import type { TimelineEvent } from '../../worker/db/states';
 import { Field, FormToken, HtmxForm } from '../components/form';
-import { day, LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from '../components/format';
+import { day, LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from '../components/format';
 import { Markdown } from '../components/markdown';
 import { When } from '../components/when';
 import { CommentBody, EditedNote, MarkdownPreview, PreviewButton, ScreenshotGallery } from './evidence';
+import { type LifecycleView, StatePanel } from './state';
+import { interleave } from './timeline';
 
 /** What the viewer may do on a bug page; computed by the route, rendered here. */
 export interface BugActions {
@@ -19,6 +22,8 @@ export interface BugActions {
   canRemoveScreenshots?: boolean;
   /** Who is looking, for the Delete button on their own comments (admins: every comment). */
   viewer?: { id: number; admin: boolean } | null;
+  /** The report's state and the moves this viewer may make (views/bugs/state.tsx). */
+  life?: LifecycleView;
 }
 
 /** The upvote count and its toggle; htmx swaps just this, a plain POST redirects back. */
@@ -68,6 +73,8 @@ export interface CommentsPageView {
   start: number;
   older: { href: string; fragmentHref: string } | null;
   newer: { href: string; fragmentHref: string } | null;
+  /** Timeline events in this page's span, shown in order among the comments. */
+  events?: TimelineEvent[];
 }
 
 function CommentsLink({
@@ -114,7 +121,7 @@ export function CommentsSection(props: {
         </CommentsLink>
       ) : null}
       <ol class="comment-list" start={comments.start > 1 ? comments.start : undefined}>
-        {comments.rows.map((cm) => (
+        {interleave(comments.rows, comments.events, (cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
               <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
@@ -211,9 +218,9 @@ export function BugDetailView({
         <dd>{LABEL_NAMES[bug.label]}</dd>
         <dt>Severity</dt>
         <dd>{SEVERITY_NAMES[bug.severity]}</dd>
-        <dt>Status</dt>
-        <dd>
-          {STATUS_NAMES[bug.status]}
+        <dt>State</dt>
+        <dd id="bug-state">
+          {STATE_NAMES[bug.state]}
           {bug.closed_at
             ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${bug.closed_by_username}` : ''}`
             : ''}
@@ -225,28 +232,7 @@ export function BugDetailView({
         </dd>
       </dl>
       <UpvoteControl bug={bug} actions={actions} />
-      {actions.canClose || actions.canMarkSpam ? (
-        <div class="bug-actions">
-          {actions.canClose && bug.status !== 'spam' ? (
-            <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
-              <FormToken />
-              <input type="hidden" name="status" value={bug.status === 'open' ? 'closed' : 'open'} />
-              <button type="submit" class="secondary">
-                {bug.status === 'open' ? 'Close bug' : 'Reopen bug'}
-              </button>
-            </form>
-          ) : null}
-          {actions.canMarkSpam && bug.status !== 'spam' ? (
-            <form method="post" action={`/api/bugs/${bug.id}/status`} class="inline">
-              <FormToken />
-              <input type="hidden" name="status" value="spam" />
-              <button type="submit" class="danger">
-                Mark as spam
-              </button>
-            </form>
-          ) : null}
-        </div>
-      ) : null}
+      {actions.life ? <StatePanel bugId={bug.id} life={actions.life} /> : null}
       <EditedNote bugId={bug.id} editedAt={bug.edited_at} canEdit={actions.canEdit === true} />
       <h2>Description</h2>
       {bug.description ? (

@@ -1,8 +1,8 @@
-import type { BugFilters, BugListItem } from '../../worker/db/bugs';
+import { type BugFilters, type BugListItem, STATUS_FILTERS } from '../../worker/db/bugs';
 import { LABELS, SEVERITIES } from '../../worker/db/schema';
 import { BugItem } from '../components/bug-item';
 import { Options } from '../components/form';
-import { LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from '../components/format';
+import { LABEL_NAMES, SEVERITY_NAMES, STATUS_FILTER_NAMES } from '../components/format';
 
 export interface BugListProps {
   rows: BugListItem[];
@@ -77,7 +77,7 @@ export function describeFilters(f: BugFilters): string {
     f.q ? `Search: “${f.q}”` : null,
     f.label ? `Label: ${LABEL_NAMES[f.label]}` : null,
     f.severity ? `Severity: ${SEVERITY_NAMES[f.severity]}` : null,
-    f.status ? `${STATUS_NAMES[f.status]} only` : null,
+    f.status ? `${STATUS_FILTER_NAMES[f.status]} only` : null,
     f.domain ? `Domain: ${f.domain}` : null,
   ].filter((p): p is string => p !== null);
   return parts.length ? parts.join(' · ') : 'all bugs';
@@ -144,10 +144,10 @@ export function BugsPage(props: { filters: BugFilters } & BugListProps) {
           <Select
             name="status"
             label="Status"
-            values={['open', 'closed'] as const}
-            names={STATUS_NAMES}
+            values={STATUS_FILTERS}
+            names={STATUS_FILTER_NAMES}
             selected={f.status}
-            any="Open and closed"
+            any="Any state"
           />
           <label>
             Domain

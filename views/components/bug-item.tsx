@@ -1,5 +1,5 @@
 import type { BugListItem } from '../../worker/db/bugs';
-import { LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from './format';
+import { LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from './format';
 import { When } from './when';
 
 /**
@@ -27,7 +27,9 @@ export function BugItem({
         {bug.severity === 'none' ? null : (
           <span class={`tag sev-${bug.severity}`}>Severity: {SEVERITY_NAMES[bug.severity]}</span>
         )}
-        {bug.status === 'open' ? null : <span class={`tag status-${bug.status}`}>{STATUS_NAMES[bug.status]}</span>}
+        {bug.state === 'new' ? null : (
+          <span class={`tag status-${bug.status} state-${bug.state}`}>{STATE_NAMES[bug.state]}</span>
+        )}
         {bug.is_hidden ? <span class="tag private">Private</span> : null}
         {showReporter ? (
           <span>

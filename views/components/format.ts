@@ -1,4 +1,5 @@
-import type { Label, Severity, Status } from '../../worker/db/schema';
+import type { StatusFilter } from '../../worker/db/bugs';
+import type { Label, Severity, State, Status } from '../../worker/db/schema';
 
 /** Human names for BLT's label values (the values themselves are the API). */
 export const LABEL_NAMES: Record<Label, string> = {
@@ -22,6 +23,34 @@ export const SEVERITY_NAMES: Record<Severity, string> = {
 };
 
 export const STATUS_NAMES: Record<Status, string> = { open: 'Open', closed: 'Closed', spam: 'Spam' };
+
+/** A report's states as people read them (the values are the API). */
+export const STATE_NAMES: Record<State, string> = {
+  new: 'New',
+  triaged: 'Triaged',
+  accepted: 'Accepted',
+  fixed: 'Fixed',
+  closed: 'Closed',
+  duplicate: 'Duplicate',
+  wont_fix: 'Won’t fix',
+  informative: 'Informative',
+  spam: 'Spam',
+};
+
+/** What each `?status=` filter shows, as the filter menu and summary say it. */
+export const STATUS_FILTER_NAMES: Record<StatusFilter, string> = {
+  open: 'Open (new, triaged, accepted)',
+  ended: 'No longer open',
+  resolved: 'Resolved (fixed or closed)',
+  new: 'New',
+  triaged: 'Triaged',
+  accepted: 'Accepted',
+  fixed: 'Fixed',
+  closed: 'Closed',
+  duplicate: 'Duplicate',
+  wont_fix: 'Won’t fix',
+  informative: 'Informative',
+};
 
 /** "2026-11-27" from an ISO timestamp: the same on server and in every timezone. */
 export function day(iso: string): string {

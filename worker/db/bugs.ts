@@ -2,16 +2,36 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
-import { type Database, LABELS, type Label, type Role, type Severity, type Status } from './schema';
+import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
 export type Viewer = { id: number; role: Role } | null;
 
+/**
+ * What `?status=` may ask for: `open` (new, triaged, accepted), `ended` (every state after
+ * open but spam: what the stats count as closed), `resolved` (fixed or closed), or one state.
+ * Spam is never listed.
+ */
+export const STATUS_FILTERS = [
+  'open',
+  'ended',
+  'resolved',
+  'new',
+  'triaged',
+  'accepted',
+  'fixed',
+  'closed',
+  'duplicate',
+  'wont_fix',
+  'informative',
+] as const satisfies readonly (string & {})[];
+export type StatusFilter = (typeof STATUS_FILTERS)[number];
+
 export interface BugFilters {
   label?: Label | undefined;
   severity?: Severity | undefined;
-  status?: Exclude<Status, 'spam'> | undefined;
+  status?: StatusFilter | undefined;
   domain?: string | undefined;
   q?: string | undefined;
 }
@@ -29,6 +49,7 @@ export interface BugListItem {
   label: Label;
   severity: Severity;
   status: Status;
+  state: State;
   is_hidden: 0 | 1;
   upvotes: number;
   created_at: string;
@@ -42,9 +63,11 @@ export interface BugDetail extends BugListItem {
   domain_id: number;
   updated_at: string;
   closed_at: string | null;
+  closed_by: number | null;
   closed_by_username: string | null;
   /** When the report was last edited (issue 11); null when never. */
   edited_at: string | null;
+  duplicate_of: number | null;
 }
 
 export function encodeCursor(c: Cursor): string {
@@ -86,6 +109,7 @@ function bugColumns(db: DB) {
       'bugs.label',
       'bugs.severity',
       'bugs.status',
+      'bugs.state',
       'bugs.is_hidden',
       'bugs.upvotes',
       'bugs.created_at',
@@ -122,7 +146,13 @@ export async function listBugs(
   );
   if (!opts.includeHidden) query = query.where('bugs.is_hidden', '=', 0);
   if (opts.userId !== undefined) query = query.where('bugs.user_id', '=', opts.userId);
-  if (f.status) query = query.where('bugs.status', '=', f.status);
+  if (f.status === 'open' || f.status === 'ended') {
+    // Groups over bugs.status (kept in step with state), so they read the status indexes.
+    query = query.where('bugs.status', '=', f.status === 'open' ? 'open' : 'closed');
+  } else if (f.status === 'resolved') {
+    // Written exactly as the partial indexes bugs_resolved* say, so SQLite uses them.
+    query = query.where(sql<SqlBool>`bugs.state IN ('fixed', 'closed')`);
+  } else if (f.status) query = query.where('bugs.state', '=', f.status);
   else query = query.where('bugs.status', '!=', 'spam');
   if (f.label) query = query.where('bugs.label', '=', f.label);
   if (f.severity) query = query.where('bugs.severity', '=', f.severity);
@@ -152,7 +182,7 @@ export async function listBugs(
 }
 
 /** A viewer may see a bug when it is public, or theirs, or they are an admin. */
-function visibleTo(viewer: Viewer) {
+export function visibleTo(viewer: Viewer) {
   return (eb: ExpressionBuilder<Database, 'bugs'>): Expression<SqlBool> => {
     if (viewer?.role === 'admin') return eb.lit(true);
     const open = eb.and([eb('bugs.is_hidden', '=', 0), eb('bugs.status', '!=', 'spam')]);
@@ -170,8 +200,10 @@ export async function findBugById(db: DB, id: number, viewer: Viewer): Promise<B
       'bugs.domain_id',
       'bugs.updated_at',
       'bugs.closed_at',
+      'bugs.closed_by',
       'closer.username as closed_by_username',
       'bugs.edited_at',
+      'bugs.duplicate_of',
     ])
     .where('bugs.id', '=', id)
     .where(visibleTo(viewer))
@@ -281,7 +313,10 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   if (input.userId !== null) {
     const userId = input.userId;
     statements.push(
-      insertPoints(db, ledgerRow(db, newBugId, { userId, score: POINTS.bugReported, reason: 'Bug reported', now })),
+      insertPoints(
+        db,
+        ledgerRow(db, newBugId, { userId, score: POINTS.bugReported, reason: 'Bug reported', award: 'reported', now }),
+      ),
       domainBonus(db, newBugId, userId, now),
       ...['all', month].map((period) => addScoresForBug(db, newBugId, period, !input.isHidden)),
     );
@@ -308,7 +343,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
 export function domainBonus(db: DB, bugId: BugId, userId: number, now: string) {
   return insertPoints(
     db,
-    ledgerRow(db, bugId, { userId, score: POINTS.domainAdded, reason: 'Domain added', now })
+    ledgerRow(db, bugId, { userId, score: POINTS.domainAdded, reason: 'Domain added', award: 'domain', now })
       .where('b.is_hidden', '=', 0)
       .where(({ not, exists, selectFrom }) =>
         not(
@@ -331,7 +366,11 @@ type BugId = number | ReturnType<typeof sql<number>>;
  * One ledger row about bug `b` (its id and domain) for `userId`, booked in the month of `now`:
  * the shape every points row of a report has. Narrow it with `.where(…)` on `b`.
  */
-function ledgerRow(db: DB, bugId: BugId, p: { userId: number; score: number; reason: string; now: string }) {
+function ledgerRow(
+  db: DB,
+  bugId: BugId,
+  p: { userId: number; score: number; reason: string; award: 'reported' | 'domain'; now: string },
+) {
   return db
     .selectFrom('bugs as b')
     .select([
@@ -342,6 +381,7 @@ function ledgerRow(db: DB, bugId: BugId, p: { userId: number; score: number; rea
       sql.lit(p.reason).as('reason'),
       sql.lit(p.now).as('created_at'),
       sql.lit(monthKey(p.now)).as('period'),
+      sql.lit(p.award).as('award'),
     ])
     .where('b.id', '=', bugId);
 }
@@ -349,7 +389,7 @@ function ledgerRow(db: DB, bugId: BugId, p: { userId: number; score: number; rea
 function insertPoints(db: DB, row: ReturnType<typeof ledgerRow>) {
   return db
     .insertInto('points')
-    .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
+    .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period', 'award'])
     .expression(row)
     .compile();
 }

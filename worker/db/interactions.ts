@@ -1,9 +1,10 @@
-import { type SelectQueryBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
+import { POINT_REASONS, TRANSITIONS } from '../lib/states';
 import type { Cursor } from './bugs';
-import { type CounterKey, refreshCounters } from './counters';
 import { claimPost } from './dedupe';
-import { type DB, monthKey } from './index';
-import type { Database, Label } from './schema';
+import type { DB } from './index';
+import type { Label } from './schema';
+import { changeState, commentBefore, stateRow, type TimelineEvent, timeline } from './states';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
@@ -63,6 +64,8 @@ export interface CommentPage {
   /** Cursors for the pages before and after this one (null when there is none). */
   older: Cursor | null;
   newer: Cursor | null;
+  /** The timeline events of this page's span (after the previous page, up to the next one). */
+  events: TimelineEvent[];
 }
 
 function commentColumns(db: DB, bugId: number) {
@@ -143,7 +146,13 @@ export async function commentPage(
       .executeTakeFirst();
     start = (earlier?.n ?? 0) + 1;
   }
-  return { rows, total, start: Math.max(1, start), older, newer };
+  // Each page shows the events after the previous page's last comment, up to its own last one
+  // (the newest page: up to now), so every event appears on exactly one page.
+  const head = rows[0];
+  const since = older && head ? await commentBefore(db, bugId, position(head)) : null;
+  const upTo = newer ? (rows.at(-1)?.created_at ?? null) : null;
+  const events = await timeline(db, bugId, { after: since, upTo });
+  return { rows, total, start: Math.max(1, start), older, newer, events };
 }
 
 /**
@@ -176,104 +185,31 @@ export interface BugRef {
   is_hidden: 0 | 1;
 }
 
-function counterKey(bug: BugRef): CounterKey {
-  return { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } };
-}
-
-/** Opens or closes a bug, recording who closed it and when, and its counters, in one batch. */
-export async function setOpenClosed(db: DB, bug: BugRef, status: 'open' | 'closed', byUserId: number | null) {
-  const now = new Date().toISOString();
-  const update = db
-    .updateTable('bugs')
-    .set(
-      status === 'closed'
-        ? { status, closed_at: now, closed_by: byUserId, updated_at: now }
-        : { status, closed_at: null, closed_by: null, updated_at: now },
-    )
-    .where('id', '=', bug.id)
-    .where('status', '!=', 'spam')
-    .compile();
-  await db.batch([update, ...refreshCounters(db, counterKey(bug))]);
-}
-
-export const SPAM_REASON = 'Marked as spam';
-
 /**
- * Marks a bug spam and takes back its points, in one batch with the public counters: per user
- * and per month the bug's points were booked in, one negative ledger row whose `period` is that
- * month (created_at is now, so the history shows when it happened). user_scores follow the same
- * rows: `all`, and the report's own month, never the current one, so an old report leaves its
- * month's board and the current month cannot go negative. The reporter's public `bugs` count
- * drops by one only if the report was public (private ones were never in it). Marking twice
- * takes nothing more (the bug's ledger already sums to zero).
+ * The old open/closed switch (POST /api/bugs/:id/status), as moves of a report's life: closing
+ * moves an open or fixed report to `closed`; opening reopens a closed report to where it was.
+ * Anything else (spam, an end state) is left alone. The timeline records either move.
  */
-export async function markSpam(db: DB, bug: BugRef): Promise<void> {
-  const bugId = bug.id;
-  const now = new Date().toISOString();
-  const reportMonth = monthKey(bug.created_at);
-  // Rows of the reporter in the report's month carry the report itself in `bugs`.
-  const counted = bug.is_hidden === 0 && bug.user_id !== null ? bug.user_id : null;
-  const reversals = db
-    .selectFrom('points')
-    .where('bug_id', '=', bugId)
-    .where('reason', '=', SPAM_REASON)
-    .where('created_at', '=', now);
-  /** Adds the selected per-user (and per-period) take-backs to user_scores. */
-  const addTo = (
-    rows: SelectQueryBuilder<
-      Database,
-      'points',
-      { user_id: number; period: string | null; score: number; bugs: number }
-    >,
-  ) =>
-    db
-      .insertInto('user_scores')
-      .columns(['user_id', 'period', 'score', 'bugs'])
-      .expression(rows)
-      .onConflict((oc) =>
-        oc.columns(['user_id', 'period']).doUpdateSet({
-          score: (eb) => eb('user_scores.score', '+', eb.ref('excluded.score')),
-          bugs: (eb) => eb('user_scores.bugs', '+', eb.ref('excluded.bugs')),
-        }),
-      )
-      .compile();
-  const droppedReport = sql<number>`-(user_id IS ${counted})`;
-  const statements = [
-    db.updateTable('bugs').set({ status: 'spam', updated_at: now }).where('id', '=', bugId).compile(),
-    db
-      .insertInto('points')
-      .columns(['user_id', 'bug_id', 'domain_id', 'score', 'reason', 'created_at', 'period'])
-      .expression(
-        db
-          .selectFrom('points')
-          .select([
-            'user_id',
-            'bug_id',
-            sql<number>`max(domain_id)`.as('domain_id'),
-            sql<number>`-sum(score)`.as('score'),
-            sql.lit(SPAM_REASON).as('reason'),
-            sql.lit(now).as('created_at'),
-            'period',
-          ])
-          .where('bug_id', '=', bugId)
-          .groupBy(['user_id', 'bug_id', 'period'])
-          .having(sql`sum(score)`, '>', 0),
-      )
-      .compile(),
-    addTo(
-      reversals
-        .select(['user_id', sql.lit('all').as('period'), sql<number>`sum(score)`.as('score'), droppedReport.as('bugs')])
-        .groupBy('user_id'),
-    ),
-    addTo(
-      reversals.select([
-        'user_id',
-        'period',
-        'score',
-        sql<number>`CASE WHEN period = ${reportMonth} THEN ${droppedReport} ELSE 0 END`.as('bugs'),
-      ]),
-    ),
-    ...refreshCounters(db, counterKey(bug)),
-  ];
-  await db.batch(statements);
+export async function setOpenClosed(db: DB, bug: BugRef, status: 'open' | 'closed', byUserId: number | null) {
+  const row = await stateRow(db, bug.id);
+  if (!row) return null;
+  const reporter = byUserId !== null && byUserId === row.user_id;
+  if (status === 'closed') {
+    if (!TRANSITIONS[row.state].includes('closed')) return null;
+    const kind = reporter ? 'withdrawn' : 'state_changed';
+    return changeState(db, { bug: row, actorId: byUserId, move: { to: 'closed', reopen: false }, kind, note: '' });
+  }
+  if (row.state !== 'closed') return null;
+  return changeState(db, {
+    bug: row,
+    actorId: byUserId,
+    move: { to: 'closed', reopen: true },
+    kind: 'reopened',
+    note: '',
+  });
 }
+
+export const SPAM_REASON = POINT_REASONS.spam;
+
+/** Marks a bug spam (see db/states.ts markSpam, the one spam transition). */
+export { markSpam } from './states';

@@ -20,6 +20,8 @@ export interface Database {
   metrics_hourly: MetricsHourlyTable;
   screenshots: ScreenshotsTable;
   bug_revisions: BugRevisionsTable;
+  bug_events: BugEventsTable;
+  bug_flags: BugFlagsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -43,6 +45,23 @@ export type Severity = (typeof SEVERITIES)[number];
 
 export const STATUSES = ['open', 'closed', 'spam'] as const;
 export type Status = (typeof STATUSES)[number];
+
+/** A report's life (migrations/0007_report_states.sql, worker/lib/states.ts). */
+export const STATES = [
+  'new',
+  'triaged',
+  'accepted',
+  'fixed',
+  'closed',
+  'duplicate',
+  'wont_fix',
+  'informative',
+  'spam',
+] as const;
+export type State = (typeof STATES)[number];
+
+export const FLAG_REASONS = ['spam', 'fake', 'abusive', 'personal_data', 'other'] as const;
+export type FlagReason = (typeof FLAG_REASONS)[number];
 
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -86,6 +105,10 @@ export interface BugsTable {
   closed_by: number | null;
   /** Last edit (issue 11), null when never edited. */
   edited_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The report's state; `status` follows it in the same batch (worker/lib/states.ts statusOf). */
+  state: ColumnType<State, State | undefined, State>;
+  /** The original, when state is 'duplicate': another report on the same domain. */
+  duplicate_of: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UpvotesTable {
@@ -117,6 +140,10 @@ export interface PointsTable {
    * counts in its report's month. A trigger fills it from created_at when an insert leaves it out.
    */
   period: ColumnType<string | null, string | undefined, string>;
+  /** Which award the row belongs to ('reported', 'domain', 'accepted', 'fixed'); take-backs carry it too. */
+  award: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The timeline event that booked it (outcomes, take-backs, restorations). */
+  event_id: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 export interface UserScoresTable {
@@ -201,6 +228,31 @@ export interface BugRevisionsTable {
   description: string;
   label: Label;
   severity: Severity;
+}
+
+/** One change on a report's timeline (who, when, from → to, note). */
+export interface BugEventsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number | null;
+  kind: 'state_changed' | 'retest_requested' | 'withdrawn' | 'reopened';
+  from_state: State;
+  to_state: State;
+  note: ColumnType<string, string | undefined, string>;
+  duplicate_of: number | null;
+  created_at: Timestamp;
+}
+
+/** A signed-in user's "this report looks suspicious", once per user and report; admins resolve it. */
+export interface BugFlagsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number;
+  reason: FlagReason;
+  created_at: Timestamp;
+  resolved_at: string | null;
+  resolved_by: number | null;
+  resolution: 'kept' | 'spam' | null;
 }
 
 export type Domain = Selectable<DomainsTable>;

@@ -2,8 +2,8 @@ import type { Context } from 'hono';
 import { takeWriteSlot } from '../db/limits';
 import type { AppEnv, Env } from '../types';
 
-/** The four writes with hourly limits (README "Write limits"). */
-export type WriteKind = 'report' | 'comment' | 'upvote' | 'signup';
+/** The writes with hourly limits (README "Write limits"). */
+export type WriteKind = 'report' | 'comment' | 'upvote' | 'signup' | 'flag';
 
 type LimitVar = keyof Env & `RATE_${string}`;
 
@@ -13,6 +13,7 @@ const LIMITS: Record<WriteKind, { user?: LimitVar; ip: LimitVar; what: string }>
   comment: { user: 'RATE_COMMENTS_PER_USER', ip: 'RATE_COMMENTS_PER_IP', what: 'comments' },
   upvote: { user: 'RATE_UPVOTES_PER_USER', ip: 'RATE_UPVOTES_PER_IP', what: 'upvotes' },
   signup: { ip: 'RATE_SIGNUPS_PER_IP', what: 'sign-ups from your network' },
+  flag: { user: 'RATE_FLAGS_PER_USER', ip: 'RATE_FLAGS_PER_IP', what: 'flags' },
 };
 
 /** The limit a var sets; a missing or malformed one is a deployment error, so it throws (500). */

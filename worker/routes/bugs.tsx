@@ -30,25 +30,20 @@ import {
   findBugById,
   insertBug,
   listBugs,
+  STATUS_FILTERS,
   similarBugs,
   similarByTitle,
 } from '../db/bugs';
 import { firstPost, isDuplicatePost, postKey } from '../db/dedupe';
-import {
-  addComment,
-  type CommentPage,
-  commentPage,
-  hasUpvoted,
-  markSpam,
-  setOpenClosed,
-  toggleUpvote,
-} from '../db/interactions';
+import { addComment, type CommentPage, commentPage, hasUpvoted, setOpenClosed, toggleUpvote } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
 import { deleteBugScreenshots, discardScreenshots, listScreenshots, putScreenshots } from '../db/screenshots';
+import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
+import { mayMoveState } from '../lib/states';
 import { canEdit, canRemoveScreenshots, readScreenshots, screenshotsJson, screenshotsView } from '../lib/uploads';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import {
@@ -61,12 +56,15 @@ import {
   rejectInvalid,
 } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
+import { lifecycleFor, markAsSpam } from './states';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
   label: z.enum(['', ...LABELS], { error: 'Unknown label.' }).optional(),
   severity: z.enum(['', ...SEVERITIES], { error: 'Unknown severity.' }).optional(),
-  status: z.enum(['', 'open', 'closed'], { error: 'Status must be open or closed.' }).optional(),
+  status: z
+    .enum(['', ...STATUS_FILTERS], { error: 'Status must be open, ended, resolved or one state, such as triaged.' })
+    .optional(),
   domain: z
     .string()
     .trim()
@@ -238,6 +236,7 @@ function commentsView(bugId: number, page: CommentPage): CommentsPageView {
     start: page.start,
     older: link('before', page.older),
     newer: link('after', page.newer),
+    events: page.events,
   };
 }
 
@@ -255,10 +254,11 @@ function commentsJson(page: CommentPage) {
 export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
-  const [upvoted, page, shots] = await Promise.all([
+  const [upvoted, page, shots, life] = await Promise.all([
     user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
     commentPage(db, bug.id, at),
     listScreenshots(db, bug.id),
+    lifecycleFor(db, bug, user),
   ]);
   const actions: BugActions = {
     signedIn: user !== null,
@@ -268,6 +268,7 @@ export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, 
     canEdit: canEdit(bug, user),
     canRemoveScreenshots: canRemoveScreenshots(bug, user),
     viewer: user && { id: user.id, admin },
+    life,
   };
   const screenshots = screenshotsView(bug.id, shots);
   return { actions, comments: commentsView(bug.id, page), page, screenshots };
@@ -305,11 +306,15 @@ bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) =>
   const q = c.req.valid('query');
   const at = { before: q.comments_before, after: q.comments_after };
   const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
+  const events = representation(c) === 'json' ? await timeline(c.var.db, bug.id) : [];
   return respond(c, {
     title: bug.title,
     description: `Bug on ${bug.hostname}: ${bug.title}`,
     page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
-    json: () => ({ bug: { ...bug, screenshots: screenshotsJson(screenshots) }, ...commentsJson(page) }),
+    json: () => ({
+      bug: { ...bug, timeline: events, screenshots: screenshotsJson(screenshots) },
+      ...commentsJson(page),
+    }),
   });
 });
 
@@ -479,11 +484,15 @@ bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInval
   const admin = user.role === 'admin';
   if (status === 'spam') {
     if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-    if (bug.status !== 'spam') await markSpam(c.var.db, bug);
-    await deleteBugScreenshots(c.var.db, c.env.SCREENSHOTS, [bug.id]); // spam takes its screenshots with it
+    if (bug.status !== 'spam') await markAsSpam(c, bug, '');
   } else {
+    // The old switch as moves of the report's life (db/interactions.ts setOpenClosed): a
+    // reporter withdraws an open report and reopens only their own withdrawal.
     if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
     if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+    const row = (await stateRow(c.var.db, bug.id)) ?? fail(404);
+    const move = status === 'closed' ? { to: 'closed' as const, reopen: false } : { to: row.state, reopen: true };
+    if (!mayMoveState(user, row, move)) fail(403, 'Only an admin can make that change to this report.');
     await setOpenClosed(c.var.db, bug, status, user.id);
   }
   return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });

@@ -46,12 +46,12 @@ site.get(
     if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     const [open, closed, top] = await Promise.all([
       listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
-      listBugs(db, { filters: { domain: hostname, status: 'closed' }, limit: DEFAULT_PAGE_SIZE }),
+      listBugs(db, { filters: { domain: hostname, status: 'ended' }, limit: DEFAULT_PAGE_SIZE }),
       topReporters(db, domain.id),
     ]);
     // A domain whose only reports are private or spam must not reveal that it exists.
     if (open.rows.length === 0 && closed.rows.length === 0) fail(404, `No public bugs on ${hostname} yet.`);
-    const more = (status: 'open' | 'closed', page: typeof open) => {
+    const more = (status: 'open' | 'ended', page: typeof open) => {
       const next = page.next ? qs({ domain: hostname, status, before: encodeCursor(page.next) }) : null;
       return { rows: page.rows, nextHref: next && `/bugs${next}`, nextFragmentHref: next && `/api/bugs${next}` };
     };
@@ -59,7 +59,7 @@ site.get(
       title: hostname,
       description: `Bugs reported on ${hostname}`,
       page: () => (
-        <DomainPage hostname={hostname} open={more('open', open)} closed={more('closed', closed)} topReporters={top} />
+        <DomainPage hostname={hostname} open={more('open', open)} closed={more('ended', closed)} topReporters={top} />
       ),
       json: () => ({ hostname, open: open.rows, closed: closed.rows, top_reporters: top }),
     });
