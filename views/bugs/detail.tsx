@@ -1,7 +1,7 @@
 import type { BugDetail } from '../../worker/db/bugs';
 import type { Screenshot } from '../../worker/db/screenshots';
 import type { TimelineEvent } from '../../worker/db/states';
-import { Field, FormToken, HtmxForm } from '../components/form';
+import { Field, HtmxForm } from '../components/form';
 import { day, LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from '../components/format';
 import { Markdown } from '../components/markdown';
 import { When } from '../components/when';

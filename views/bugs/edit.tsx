@@ -101,7 +101,7 @@ export function HistoryPage({ bug, revisions }: { bug: { id: number; title: stri
       {revisions.length === 0 ? (
         <p class="muted">This report has not been edited.</p>
       ) : (
-        <ol class="history" reversed>
+        <ol class="revision-list" reversed>
           {revisions.map((r) => (
             <li id={`revision-${r.id}`}>
               <h2 class="revision-title">

@@ -37,7 +37,7 @@ import {
 import { firstPost, isDuplicatePost, postKey } from '../db/dedupe';
 import { addComment, type CommentPage, commentPage, hasUpvoted, setOpenClosed, toggleUpvote } from '../db/interactions';
 import { LABELS, SEVERITIES } from '../db/schema';
-import { deleteBugScreenshots, discardScreenshots, listScreenshots, putScreenshots } from '../db/screenshots';
+import { discardScreenshots, listScreenshots, putScreenshots } from '../db/screenshots';
 import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
