@@ -278,6 +278,9 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page('/admin/flags', { cookie: carol });
   await fragment(`/admin/flags/${id}/resolve`, { cookie: carol, form: { resolution: 'kept' } }, 'list');
   await page('/bugs?status=resolved');
+  // Metrics (issue 17): the charts and tables of the last 24 hours, which this check's own
+  // requests have filled.
+  await page('/admin/metrics', { cookie: carol });
 
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {
