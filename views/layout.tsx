@@ -28,7 +28,7 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
   return (
     <div class="user-slot" id="user-slot">
       <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
-      <span class="muted">({user.points} pts)</span> ·{' '}
+      <span class="muted">({user.points} pts)</span> · <a href="/settings">Settings</a> ·{' '}
       <form method="post" action="/api/auth/logout" class="inline">
         <FormToken />
         <button type="submit" class="link">
