@@ -163,3 +163,32 @@ export async function expectScoresMatchLedger(userId: number): Promise<void> {
     Object.fromEntries(rows.filter((r) => r.score !== 0).map((r) => [r.period, r.score]));
   expect(byPeriod(scores.results)).toEqual(byPeriod(ledger.results));
 }
+
+type Vars = Record<string, string | undefined>;
+
+/**
+ * Runs `fn` with some Worker vars changed (limits and ENVIRONMENT are vars, so a test can set its
+ * own), then puts them back. Test files run in isolates of their own, so no other file sees them.
+ */
+export async function withVars<T>(vars: Vars, fn: () => Promise<T>): Promise<T> {
+  const e = env as unknown as Vars;
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, e[k]]));
+  Object.assign(e, vars);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(e, saved);
+  }
+}
+
+/** Every outbox row to `to`, oldest first. */
+export async function mailsTo(
+  to: string,
+): Promise<{ id: number; subject: string; text_body: string; status: string }[]> {
+  const { results } = await env.DB.prepare(
+    'SELECT id, subject, text_body, status FROM outbox WHERE to_address = ? ORDER BY id',
+  )
+    .bind(to)
+    .all<{ id: number; subject: string; text_body: string; status: string }>();
+  return results;
+}

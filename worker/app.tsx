@@ -14,7 +14,7 @@ import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
 import { formToken, sameOriginForms } from './middleware/form-token';
 import { publicFragment } from './middleware/public';
-import { formBodiesOnly, securityHeaders } from './middleware/security';
+import { formBodiesOnly, noReferrer, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
 import account from './routes/account';
 import auth from './routes/auth';
@@ -37,6 +37,9 @@ export const PUBLIC_FRAGMENTS = {
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
 export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
 
+/** Pages reached by a mailed link whose URL holds its token (routes/account.tsx). */
+export const TOKEN_PAGES = ['/verify-email', '/reset-password'];
+
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -49,6 +52,7 @@ export function createApp() {
   const app = new Hono<AppEnv>();
 
   app.use(requestId());
+  for (const path of TOKEN_PAGES) app.use(path, noReferrer());
   app.use('/embed/*', securityHeaders({ frameable: true }));
   app.use(except('/embed/*', securityHeaders()));
   app.use(except(SESSION_FREE, personalResponses()));

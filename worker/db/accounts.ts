@@ -117,12 +117,10 @@ export async function writeMail(
   token?: { hash: string; userId: number; purpose: 'verify' | 'reset' | 'change_email'; email: string },
   now = new Date(),
 ): Promise<number[]> {
-  const statements: CompiledQuery[] = [pruneTokens(db, now)];
+  const statements: CompiledQuery[] = [...mails.map((m) => insertMail(db, m, now)), pruneTokens(db, now)];
   if (token) statements.push(insertToken(db, { ...token, now }));
-  const first = statements.length;
-  statements.push(...mails.map((m) => insertMail(db, m, now)));
   const results = await db.batch(statements);
-  return results.slice(first).flatMap((r) => idsOf(r));
+  return results.slice(0, mails.length).flatMap((r) => idsOf(r));
 }
 
 /** Marks the address confirmed (a confirm link was used). */

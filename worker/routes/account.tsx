@@ -74,12 +74,6 @@ const currentPassword = z
   .min(1, 'Enter your password.')
   .max(256, 'That is not your password.');
 
-/** Pages whose URL carries a link token: no Referer may take it anywhere, and nothing may cache it. */
-function tokenPage(c: Context) {
-  c.header('Referrer-Policy', 'no-referrer');
-  c.header('Cache-Control', 'private, no-store');
-}
-
 const account = new Hono<AppEnv>();
 
 // ---- Confirm an address (sign-up, or a new address from settings) ----
@@ -90,7 +84,6 @@ account.get(
     if (!r.success) fail(400);
   }),
   async (c) => {
-    tokenPage(c);
     const { token } = c.req.valid('query');
     const state = TOKEN_RE.test(token)
       ? await tokenState(c.var.db, await hashToken(token), ['verify', 'change_email'])
@@ -109,7 +102,6 @@ account.post(
     if (!r.success) fail(400);
   }),
   async (c) => {
-    tokenPage(c);
     const { token } = c.req.valid('form');
     const db = c.var.db;
     const hash = TOKEN_RE.test(token) ? await hashToken(token) : null;
@@ -217,7 +209,6 @@ account.get(
     if (!r.success) fail(400);
   }),
   async (c) => {
-    tokenPage(c);
     const { token } = c.req.valid('query');
     const state = TOKEN_RE.test(token) ? await tokenState(c.var.db, await hashToken(token), ['reset']) : 'unknown';
     return respond(c, {
@@ -234,7 +225,6 @@ account.post(
   '/reset-password',
   zValidator('form', resetSchema, async (result, c) => {
     if (result.success) return;
-    tokenPage(c);
     const { token = '' } = keptFields(await c.req.parseBody(), ['token']);
     const errors = fieldErrors(result.error);
     return respond(c, {
@@ -246,7 +236,6 @@ account.post(
     });
   }),
   async (c) => {
-    tokenPage(c);
     const form = c.req.valid('form');
     const db = c.var.db;
     const hash = TOKEN_RE.test(form.token) ? await hashToken(form.token) : null;
