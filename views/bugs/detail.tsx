@@ -1,6 +1,8 @@
 import type { BugDetail } from '../../worker/db/bugs';
+import { isTombstoneUsername } from '../../worker/lib/credentials';
 import { Field, FormToken, HtmxForm } from '../components/form';
 import { day, LABEL_NAMES, SEVERITY_NAMES, STATUS_NAMES } from '../components/format';
+import { UserName } from '../components/user-name';
 import { When } from '../components/when';
 
 /** What the viewer may do on a bug page; computed by the route, rendered here. */
@@ -103,7 +105,7 @@ export function CommentsSection(props: {
         {comments.rows.map((cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
-              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
+              <UserName username={cm.username} /> <When iso={cm.created_at} />
             </p>
             <p class="comment-body">{cm.body}</p>
           </li>
@@ -187,13 +189,12 @@ export function BugDetailView({
         <dd>
           {STATUS_NAMES[bug.status]}
           {bug.closed_at
-            ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${bug.closed_by_username}` : ''}`
+            ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${isTombstoneUsername(bug.closed_by_username) ? 'deleted user' : bug.closed_by_username}` : ''}`
             : ''}
         </dd>
         <dt>Reported</dt>
         <dd>
-          <When iso={bug.created_at} /> by{' '}
-          {bug.username ? <a href={`/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a> : 'anonymous'}
+          <When iso={bug.created_at} /> by <UserName username={bug.username} />
         </dd>
       </dl>
       <UpvoteControl bug={bug} actions={actions} />
