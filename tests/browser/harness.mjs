@@ -211,3 +211,26 @@ export async function slowDown(page, pattern, ms = 1500, test = () => true) {
     await route.continue();
   });
 }
+
+/**
+ * The newest `path` link (e.g. /verify-email) mailed to `to`, read from npm start's dev outbox
+ * (GET /dev/outbox as JSON), as a person would copy it from their mail.
+ */
+export async function mailLink(base, to, path) {
+  const pattern = new RegExp(`https?://[^\\s]*${path}\\?token=[A-Za-z0-9_-]+`);
+  for (let i = 0; i < 40; i++) {
+    const r = await get(`${base}/dev/outbox`, { headers: { Accept: 'application/json' } });
+    const { messages } = JSON.parse(r.text);
+    const link = messages.filter((m) => m.to === to).map((m) => pattern.exec(m.text)?.[0]).find(Boolean);
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no ${path} link mailed to ${to}`);
+}
+
+/** Opens the confirmation link mailed to `to` and presses its button: the page is then signed in. */
+export async function confirmEmail(page, base, to) {
+  await page.goto(await mailLink(base, to, '/verify-email'));
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await page.waitForURL('**/settings?notice=verified');
+}
