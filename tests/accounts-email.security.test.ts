@@ -144,3 +144,56 @@ describe('/dev/outbox exists only in development', () => {
     expect(env.ENVIRONMENT).toBe('development'); // the tests set it (vitest.config.ts)
   });
 });
+
+describe('forms on no-referrer pages (browsers send Origin: null there)', () => {
+  /** A confirm link of a fresh sign-up, and the form cookie and token its page gave out. */
+  async function confirmForm() {
+    const username = fresh('nullorigin');
+    const email = `${username}@example.test`;
+    await call('/api/auth/signup', { form: { username, email, password: PASSWORD, password_confirmation: PASSWORD } });
+    const token = await mailedToken(email, '/verify-email');
+    const page = await call(`/verify-email?token=${token}`);
+    const formToken = /name="_form" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const cookie =
+      page.headers
+        .getSetCookie()
+        .find((c) => c.startsWith('__Host-blt_form='))
+        ?.split(';')[0] ?? '';
+    return { email, token, formToken, cookie };
+  }
+
+  it('Origin: null with Sec-Fetch-Site: same-origin (Chrome under no-referrer) is this site', async () => {
+    const f = await confirmForm();
+    const res = await call('/verify-email', {
+      origin: 'null',
+      headers: { 'Sec-Fetch-Site': 'same-origin' },
+      form: { token: f.token },
+    });
+    expect(res.status).toBe(303);
+    expect(await count('users', 'email = ? AND email_verified_at IS NOT NULL', f.email)).toBe(1);
+  });
+
+  it('Origin: null without Sec-Fetch-Site needs the form token, like a text browser', async () => {
+    const f = await confirmForm();
+    expect((await call('/verify-email', { origin: 'null', form: { token: f.token } })).status).toBe(403);
+    expect(await count('users', 'email = ? AND email_verified_at IS NOT NULL', f.email)).toBe(0);
+    const res = await call('/verify-email', {
+      origin: 'null',
+      cookie: f.cookie,
+      form: { token: f.token, _form: f.formToken },
+    });
+    expect(res.status).toBe(303);
+  });
+
+  it('Origin: null from another site (Sec-Fetch-Site: cross-site) is refused, token or not', async () => {
+    const f = await confirmForm();
+    const res = await call('/verify-email', {
+      origin: 'null',
+      cookie: f.cookie,
+      headers: { 'Sec-Fetch-Site': 'cross-site' },
+      form: { token: f.token, _form: f.formToken },
+    });
+    expect(res.status).toBe(403);
+    expect(await count('users', 'email = ? AND email_verified_at IS NOT NULL', f.email)).toBe(0);
+  });
+});

@@ -221,7 +221,10 @@ export async function mailLink(base, to, path) {
   for (let i = 0; i < 40; i++) {
     const r = await get(`${base}/dev/outbox`, { headers: { Accept: 'application/json' } });
     const { messages } = JSON.parse(r.text);
-    const link = messages.filter((m) => m.to === to).map((m) => pattern.exec(m.text)?.[0]).find(Boolean);
+    const link = messages
+      .filter((m) => m.to === to)
+      .map((m) => pattern.exec(m.text)?.[0])
+      .find(Boolean);
     if (link) return link;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
