@@ -58,6 +58,55 @@ describe('no answer reveals whether an address is registered', () => {
   });
 });
 
+describe('the same work for a registered and an unknown address', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  /** How many D1 statements and batches one request runs (the Worker shares this binding). */
+  async function work(send: () => Promise<Response>) {
+    const prepare = vi.spyOn(env.DB, 'prepare');
+    const batch = vi.spyOn(env.DB, 'batch');
+    const res = await send();
+    const counts = { status: res.status, statements: prepare.mock.calls.length, batches: batch.mock.calls.length };
+    vi.restoreAllMocks();
+    return counts;
+  }
+
+  it('forgot-password: known, unknown and past-the-limit addresses run the same D1 work', async () => {
+    const u = await signUp('samework');
+    const known = await work(() => call('/forgot-password', { form: { email: u.email } }));
+    const unknown = await work(() => call('/forgot-password', { form: { email: `${fresh('nobody')}@example.test` } }));
+    expect(unknown.batches).toBe(known.batches);
+    expect(unknown.status).toBe(known.status);
+    await withVars({ RATE_RESET_MAILS_PER_ACCOUNT: '0' }, async () => {
+      const limited = await work(() => call('/forgot-password', { form: { email: u.email } }));
+      expect(limited.batches).toBe(known.batches);
+    });
+    expect(known.batches).toBeGreaterThanOrEqual(3); // IP counter, address counter, the mail (or its stand-in)
+  });
+
+  it('sign-up: a new and a registered address run the same number of D1 batches', async () => {
+    const owner = await signUp('sameworkowner');
+    const fresh1 = fresh('brandnew');
+    const created = await work(() =>
+      call('/api/auth/signup', {
+        form: {
+          username: fresh1,
+          email: `${fresh1}@example.test`,
+          password: PASSWORD,
+          password_confirmation: PASSWORD,
+        },
+      }),
+    );
+    const probe = await work(() =>
+      call('/api/auth/signup', {
+        form: { username: fresh('probe'), email: owner.email, password: PASSWORD, password_confirmation: PASSWORD },
+      }),
+    );
+    expect(probe.batches).toBe(created.batches);
+    expect(probe.status).toBe(created.status);
+  });
+});
+
 describe('link tokens stay out of logs and Referers', () => {
   const lines: string[] = [];
   beforeEach(() => {

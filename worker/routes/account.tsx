@@ -32,6 +32,7 @@ import {
   markEmailVerified,
   resetPassword,
   writeMail,
+  writeNoMail,
 } from '../db/accounts';
 import { takeWriteSlot } from '../db/limits';
 import { consumeToken, tokenState } from '../db/tokens';
@@ -175,18 +176,19 @@ account.post(
         json: () => apiError('rate_limited', message),
       });
     }
-    // The same work whether or not the address has an account: one lookup, one token made, one
-    // counter taken (keyed on the address as typed, so it exists for unknown addresses too).
+    // The same work whether or not the address has an account, and whether or not its limit is
+    // reached: one lookup, one token made, one mail written out, one counter taken (keyed on the
+    // address as typed, so it exists for unknown addresses too), then one batch written.
     const user = await findAccountByEmail(db, email);
     const { token, hash } = await newToken();
+    const mail = await resetPasswordMail({
+      username: user?.username ?? email,
+      link: publicLink(c.env, '/reset-password', { token }),
+    });
     const accountWait = await takeWriteSlot(db, [
       { key: `reset:email:${email.toLowerCase()}`, max: limitOf(c.env, 'RATE_RESET_MAILS_PER_ACCOUNT') },
     ]);
     if (user && accountWait === 0) {
-      const mail = await resetPasswordMail({
-        username: user.username,
-        link: publicLink(c.env, '/reset-password', { token }),
-      });
       const ids = await writeMail(db, [{ to: user.email, ...mail }], {
         hash,
         userId: user.id,
@@ -194,6 +196,8 @@ account.post(
         email: user.email,
       });
       enqueueMail(c, ids);
+    } else {
+      await writeNoMail(db);
     }
     return afterWrite(c, { to: '/forgot-password/sent', status: 202, json: () => ({ status: 'check_email' }) });
   },

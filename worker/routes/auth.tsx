@@ -13,7 +13,7 @@ import {
 } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
 import { signupAttemptMail, verifyEmailMail } from '../../views/mail';
-import { createAccount, findAccountByEmail, findAccountById, writeMail } from '../db/accounts';
+import { createAccount, findAccountByEmail, findAccountById, writeMail, writeNoMail } from '../db/accounts';
 import { takeWriteSlot } from '../db/limits';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
 import { bumpSessionVersion, ensureSessionKey, findUserByLogin, usernameUnavailable } from '../db/users';
@@ -160,15 +160,19 @@ auth.post(
     const passwordHash = await hashPassword(form.password);
     const { token, hash } = await newToken();
     const existing = await findAccountByEmail(db, form.email);
+    // One counter on the address as typed for both answers: mails about one address are limited
+    // (nobody can flood a mailbox with "someone tried to sign up"), silently past the limit.
+    const mailAllowed = await addressMailAllowed(c.env, db, form.email);
     if (existing) {
-      // The address's owner hears of it (a few times an hour at most, silently past that).
-      if (await accountMailAllowed(c.env, db, existing.id)) {
+      if (mailAllowed) {
         const mail = await signupAttemptMail({
           username: existing.username,
           loginLink: publicLink(c.env, '/login'),
           resetLink: publicLink(c.env, '/forgot-password'),
         });
         enqueueMail(c, await writeMail(db, [{ to: existing.email, ...mail }]));
+      } else {
+        await writeNoMail(db);
       }
       return checkEmail(c);
     }
@@ -200,6 +204,14 @@ auth.post(
 export async function accountMailAllowed(env: Env, db: AppEnv['Variables']['db'], userId: number): Promise<boolean> {
   const wait = await takeWriteSlot(db, [
     { key: `mail:account:${userId}`, max: limitOf(env, 'RATE_ACCOUNT_MAILS_PER_ACCOUNT') },
+  ]);
+  return wait === 0;
+}
+
+/** The same limit for mails a sign-up causes, counted on the address typed (it may have no account yet). */
+async function addressMailAllowed(env: Env, db: AppEnv['Variables']['db'], email: string): Promise<boolean> {
+  const wait = await takeWriteSlot(db, [
+    { key: `mail:address:${email.toLowerCase()}`, max: limitOf(env, 'RATE_ACCOUNT_MAILS_PER_ACCOUNT') },
   ]);
   return wait === 0;
 }
