@@ -184,7 +184,10 @@ describe('delete my account', () => {
     const u = await signUp('keepme');
     const res = await call('/settings/delete', { cookie: u.cookie, form: { password: 'not my password at all' } });
     expect(res.status).toBe(422);
-    expect(await res.text()).toContain('That is not your password.');
+    const html = await res.text();
+    expect(html).toContain('That is not your password.');
+    // The summary links to this form's field, not to the password form's (three forms, one page).
+    expect(html).toContain('<a href="#delete-password">That is not your password.</a>');
     expect(await isSignedIn(u.cookie)).toBe(true);
   });
 

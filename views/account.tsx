@@ -219,7 +219,14 @@ export function PasswordSettingsForm({ errors = {} }: { errors?: FormErrors }) {
 
 export function EmailSettingsForm({ errors = {}, email = '' }: { errors?: FormErrors; email?: string }) {
   return (
-    <HtmxForm id="email-form" class="auth-form" action="/settings/email" errors={errors} novalidate>
+    <HtmxForm
+      id="email-form"
+      class="auth-form"
+      action="/settings/email"
+      errors={errors}
+      fieldIds={{ email: 'new-email', password: 'email-password' }}
+      novalidate
+    >
       <Field
         name="email"
         id="new-email"
@@ -247,7 +254,14 @@ export function EmailSettingsForm({ errors = {}, email = '' }: { errors?: FormEr
 
 export function DeleteAccountForm({ errors = {} }: { errors?: FormErrors }) {
   return (
-    <HtmxForm id="delete-form" class="auth-form" action="/settings/delete" errors={errors} novalidate>
+    <HtmxForm
+      id="delete-form"
+      class="auth-form"
+      action="/settings/delete"
+      errors={errors}
+      fieldIds={{ password: 'delete-password' }}
+      novalidate
+    >
       <Field
         name="password"
         id="delete-password"
