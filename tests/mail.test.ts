@@ -168,7 +168,8 @@ describe('dev and admin outbox', () => {
     expect(Object.keys(mine[0]!).sort()).toEqual(['created_at', 'html', 'status', 'subject', 'text', 'to']);
     expect(mine[0]).toMatchObject({ text: 'newer text http://example.com/x', html: '<p>newer</p>', status: 'pending' });
     const page = await (await call('/dev/outbox')).text();
-    expect(page).toContain('newer text http://example.com/x');
+    // Its links can be followed from the page.
+    expect(page).toContain('<p>newer text <a href="http://example.com/x">http://example.com/x</a></p>');
     expect(page.indexOf('Newer')).toBeLessThan(page.indexOf('Older'));
   });
 

@@ -342,6 +342,20 @@ export function AccountDeletedPage() {
   );
 }
 
+/** A mail's text part as paragraphs, its http(s) links clickable (the dev outbox is read to follow them). */
+function MailText({ text }: { text: string }) {
+  return (
+    <div class="mail-text">
+      {text
+        .trim()
+        .split(/\n{2,}/)
+        .map((para) => (
+          <p>{para.split(/(https?:\/\/\S+)/).map((part, i) => (i % 2 === 1 ? <a href={part}>{part}</a> : part))}</p>
+        ))}
+    </div>
+  );
+}
+
 /** Mail as the outbox holds it: the dev outbox shows everything, the admins' view no bodies. */
 export function OutboxPage(props: { messages: OutboxRow[]; bodies: boolean; title: string }) {
   return (
@@ -357,7 +371,7 @@ export function OutboxPage(props: { messages: OutboxRow[]; bodies: boolean; titl
               {m.attempts > 0 ? ` after ${m.attempts} attempt${m.attempts === 1 ? '' : 's'}` : ''}
             </p>
             {m.last_error ? <p class="field-error">Last error: {m.last_error}</p> : null}
-            {props.bodies ? <pre class="mail-text">{m.text_body}</pre> : null}
+            {props.bodies ? <MailText text={m.text_body} /> : null}
           </li>
         ))}
       </ol>
