@@ -114,7 +114,7 @@ account.post(
         status: 410,
         title: 'Confirm your email address',
         page: () => <VerifyEmailPage state={shown} token="" />,
-        json: () => apiError('not_found', 'This link is not valid any more.'),
+        json: () => apiError('gone', 'This link is not valid any more.'),
       });
     }
     if (used.purpose === 'change_email') {
@@ -123,7 +123,8 @@ account.post(
         status: ok ? 200 : 409,
         title: ok ? 'Email address changed' : 'Address not changed',
         page: () => <EmailChangedPage ok={ok} />,
-        json: () => ({ email_changed: ok }),
+        json: () =>
+          ok ? { email_changed: true } : apiError('conflict', 'That address belongs to another account now.'),
       });
     }
     await markEmailVerified(db, used.user_id);
@@ -255,7 +256,7 @@ account.post(
         title: 'Choose a new password',
         page: () => <ResetPage state={shown} token="" />,
         fragment: () => <ResetLinkTrouble state={shown} />,
-        json: () => apiError('not_found', 'This reset link is not valid any more. Ask for a new one.'),
+        json: () => apiError('gone', 'This reset link is not valid any more. Ask for a new one.'),
       });
     }
     await resetPassword(db, used.user_id, passwordHash);
