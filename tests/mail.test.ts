@@ -1,4 +1,10 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createAccount, writeMail } from '../worker/db/accounts';
@@ -113,6 +119,28 @@ describe('mail queue consumer', () => {
         '';
     }
     expect(status).toBe('sent');
+  });
+});
+
+describe('the cron sweep', () => {
+  it('puts mail still pending after 10 minutes (its queue message was lost) on the queue again', async () => {
+    const stale = await queuedMail();
+    const recent = await queuedMail();
+    await env.DB.prepare(
+      "UPDATE outbox SET created_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now', '-20 minutes') WHERE id = ?",
+    )
+      .bind(stale)
+      .run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ cron: '*/15 * * * *' }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    let status = '';
+    for (let i = 0; i < 50 && status !== 'sent'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await row(stale))?.status ?? '';
+    }
+    expect(status).toBe('sent');
+    expect((await row(recent))?.status).toBe('pending'); // not its turn: its own queue message may still come
   });
 });
 
