@@ -197,11 +197,10 @@ auth.post(
 );
 
 /**
- * Mails to one account other than reset links (confirm links again, "someone tried to sign up"):
- * RATE_ACCOUNT_MAILS_PER_ACCOUNT an hour, then silently none, so nobody can flood a mailbox and
- * no answer says whether a mail went out.
+ * Confirmation links mailed again (login to an unconfirmed account): RATE_ACCOUNT_MAILS_PER_ACCOUNT
+ * an hour, then silently none, so nobody can flood a mailbox.
  */
-export async function accountMailAllowed(env: Env, db: AppEnv['Variables']['db'], userId: number): Promise<boolean> {
+async function accountMailAllowed(env: Env, db: AppEnv['Variables']['db'], userId: number): Promise<boolean> {
   const wait = await takeWriteSlot(db, [
     { key: `mail:account:${userId}`, max: limitOf(env, 'RATE_ACCOUNT_MAILS_PER_ACCOUNT') },
   ]);
