@@ -23,7 +23,15 @@ export default defineConfig(async () => ({
           RATE_UPVOTES_PER_IP: '100000',
           RATE_SIGNUPS_PER_IP: '100000',
           RATE_FLAGS_PER_IP: '100000',
+          RATE_RESET_MAILS_PER_IP: '100000',
+          // The dev outbox (/dev/outbox) exists only with this var; links point at the test origin.
+          ENVIRONMENT: 'development',
+          PUBLIC_ORIGIN: 'http://example.com',
+          MAIL_FROM: 'no-reply@example.com',
         },
+        // The local Email Sending binding, refusing any sender but MAIL_FROM: a test that runs the
+        // consumer with another From sees real send failures (tests/mail.test.ts).
+        email: { send_email: [{ name: 'EMAIL', allowed_sender_addresses: ['no-reply@example.com'] }] },
       },
     }),
   ],

@@ -1,4 +1,5 @@
 // Grants the admin role on the LOCAL database: npm run admin -- <username>
+// The address counts as confirmed too (a local account need not open its confirmation mail).
 // Production: see README ("Admins") for the same statement with --remote.
 import { d1Query } from './lib.mjs';
 
@@ -9,7 +10,7 @@ if (!username || !/^[A-Za-z0-9_-]{3,30}$/.test(username)) {
 }
 // The username is checked against the same pattern the schema enforces, so it is safe in SQL.
 const rows = d1Query(
-  `UPDATE users SET role = 'admin' WHERE username = '${username}' RETURNING id, username, role`,
+  `UPDATE users SET role = 'admin', email_verified_at = coalesce(email_verified_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')) WHERE deleted_at IS NULL AND username = '${username}' RETURNING id, username, role`,
   process.env.BLT_PERSIST_TO,
 );
 if (rows.length === 0) {

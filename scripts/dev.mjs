@@ -39,6 +39,12 @@ const child = spawn(
     process.env.LOG_LEVEL ?? 'info',
     ...persistArgs,
     ...protocolArgs,
+    // Development only (never in wrangler.toml): /dev/outbox shows the mail, and links in mail
+    // point at this server.
+    '--var',
+    'ENVIRONMENT:development',
+    '--var',
+    `PUBLIC_ORIGIN:${process.env.LOCAL_PROTOCOL === 'https' ? 'https' : 'http'}://127.0.0.1:${port}`,
   ],
   { cwd: root, env: wranglerEnv, stdio: 'inherit' },
 );

@@ -105,7 +105,7 @@ export function seed({ force = false, persistTo } = {}) {
     // session_key and username_skeleton as the Worker sets them (migration 0002 computes the
     // skeleton with the same SQL; worker/lib/credentials.ts is the definition).
     sql.push(
-      `INSERT OR IGNORE INTO users (username, email, password_hash, session_key, username_skeleton) VALUES (${sqlString(u)}, ${sqlString(`${u}@example.test`)}, ${sqlString(password)}, lower(hex(randomblob(16))), ${skeletonSql(sqlString(u))});`,
+      `INSERT OR IGNORE INTO users (username, email, password_hash, session_key, username_skeleton, email_verified_at) VALUES (${sqlString(u)}, ${sqlString(`${u}@example.test`)}, ${sqlString(password)}, lower(hex(randomblob(16))), ${skeletonSql(sqlString(u))}, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));`,
     );
   }
   const now = Date.now();

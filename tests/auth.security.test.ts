@@ -118,6 +118,8 @@ describe('auth security: forged and stale session tokens', () => {
 
   it('a cookie does not outlive its account, even when SQLite gives the id to a new one (issue 7 item 10)', async () => {
     const gone = await signUp('gone');
+    // Removed by hand, row and all (the app itself keeps a tombstone): its used link goes first.
+    await env.DB.prepare('DELETE FROM email_tokens WHERE user_id = ?').bind(gone.id).run();
     await env.DB.prepare('DELETE FROM users WHERE id = ?').bind(gone.id).run();
     const heir = await signUp('heir');
     expect(heir.id).toBe(gone.id); // the id was reused, as SQLite does without AUTOINCREMENT
@@ -127,7 +129,9 @@ describe('auth security: forged and stale session tokens', () => {
 
   it('an account inserted by hand (no session_key yet) gets one at its first login', async () => {
     const name = `byhand_${Math.random().toString(36).slice(2, 10)}`;
-    await env.DB.prepare('INSERT INTO users (username, email, password_hash) VALUES (?, ?, ?)')
+    await env.DB.prepare(
+      "INSERT INTO users (username, email, password_hash, email_verified_at) VALUES (?, ?, ?, '2026-01-01T00:00:00.000Z')",
+    )
       .bind(name, `${name}@example.test`, await hashPassword(PASSWORD))
       .run();
     const login = await call('/api/auth/login', { form: { username: name, password: PASSWORD } });
@@ -182,10 +186,8 @@ describe('auth security: forged and stale session tokens', () => {
 
 describe('auth security: cookies, throttling, enumeration, redirects', () => {
   it('the session cookie has exactly the flags DESIGN.md asks for', async () => {
-    await call('/api/auth/signup', {
-      form: { username: 'cookie_flags', email: 'cf@example.test', password: PASSWORD, password_confirmation: PASSWORD },
-    });
-    const res = await call('/api/auth/login', { form: { username: 'cookie_flags', password: PASSWORD } });
+    const u = await signUp('cookie_flags');
+    const res = await call('/api/auth/login', { form: { username: u.username, password: PASSWORD } });
     const set = res.headers.getSetCookie();
     expect(set).toHaveLength(1);
     const [nameValue, ...attrs] = set[0]!.split(';').map((s) => s.trim());

@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, count, PASSWORD, sessionCookie, signUp } from './helpers';
+import { call, count, mailedToken, PASSWORD, sessionCookie, signUp } from './helpers';
 
 const isPage = (html: string) => html.startsWith('<!DOCTYPE html>');
 const creds = (username: string) => ({
@@ -20,23 +20,25 @@ describe('routes: sign up', () => {
     expect(await (await call('/signup', { json: true })).json()).toHaveProperty('fields');
   });
 
-  it('plain POST creates the account, starts no session, and answers 303 to the login page', async () => {
+  it('plain POST creates the account, starts no session, and answers 303 to "check your email"', async () => {
     const res = await call('/api/auth/signup', { form: { ...creds('plain_signup'), next: '/bugs/new' } });
     expect(res.status).toBe(303);
-    expect(res.headers.get('Location')).toBe('/login?signed_up=1&next=%2Fbugs%2Fnew');
+    expect(res.headers.get('Location')).toBe('/signup/check-email');
     expect(res.headers.getSetCookie()).toEqual([]);
-    const login = await call('/api/auth/login', { form: { username: 'plain_signup', password: PASSWORD } });
-    const me = await call('/api/auth/me', { json: true, cookie: sessionCookie(login) });
-    expect(await me.json()).toMatchObject({ username: 'plain_signup', points: 0 });
+    // Confirming the address by the mailed link signs in.
+    const token = await mailedToken('plain_signup@example.test', '/verify-email');
+    const verified = await call('/verify-email', { form: { token } });
+    const me = await call('/api/auth/me', { json: true, cookie: sessionCookie(verified) });
+    expect(await me.json()).toMatchObject({ username: 'plain_signup', points: 0, email_verified: true });
   });
 
-  it('htmx POST answers HX-Redirect to the login page; JSON POST answers 202', async () => {
+  it('htmx POST answers HX-Redirect to "check your email"; JSON POST answers 202', async () => {
     const hx = await call('/api/auth/signup', { hx: true, form: creds('hx_signup') });
     expect(hx.status).toBe(204);
-    expect(hx.headers.get('HX-Redirect')).toBe('/login?signed_up=1');
+    expect(hx.headers.get('HX-Redirect')).toBe('/signup/check-email');
     const json = await call('/api/auth/signup', { json: true, form: creds('json_signup') });
     expect(json.status).toBe(202);
-    expect(await json.json()).toMatchObject({ status: 'check_login' });
+    expect(await json.json()).toMatchObject({ status: 'check_email' });
     expect(await count('users', 'username IN (?, ?)', 'hx_signup', 'json_signup')).toBe(2);
   });
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../worker/app';
 import { fail } from '../worker/lib/errors';
-import { call, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
+import { call, mailedToken, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
 
 const ERROR_KEYS = ['code', 'fields', 'message', 'request_id'];
 
@@ -98,6 +98,29 @@ describe('one JSON error shape', () => {
       ['validation_failed', 422, () => call('/api/auth/signup', { json: true, form: { username: 'x' } })],
       ['validation_failed', 422, () => call('/api/auth/login', { json: true, form: {} })],
       ['validation_failed', 422, () => call(`/api/bugs/${bug}/comments`, { json: true, cookie: u.cookie, form: {} })],
+      [
+        'gone',
+        410,
+        () =>
+          call('/reset-password', {
+            json: true,
+            form: { token: 'A'.repeat(43), password: PASSWORD, password_confirmation: PASSWORD },
+          }),
+      ],
+      [
+        'conflict',
+        409,
+        async () => {
+          // An address change confirmed after another account took the address.
+          const email = `taken-${crypto.randomUUID()}@example.test`;
+          await call('/settings/email', { cookie: u.cookie, form: { email, password: PASSWORD } });
+          const token = await mailedToken(email, '/verify-email');
+          await env.DB.prepare("INSERT INTO users (username, email, password_hash) VALUES (?, ?, 'x')")
+            .bind(`taker_${crypto.randomUUID().slice(0, 8)}`, email)
+            .run();
+          return call('/verify-email', { json: true, form: { token } });
+        },
+      ],
     ];
     const request = appWithFailures();
     cases.push(
@@ -125,6 +148,8 @@ describe('one JSON error shape', () => {
       forbidden: 403,
       not_found: 404,
       method_not_allowed: 405,
+      conflict: 409,
+      gone: 410,
       payload_too_large: 413,
       unsupported_media_type: 415,
       validation_failed: 422,

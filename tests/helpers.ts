@@ -76,18 +76,47 @@ export function sessionCookie(res: Response): string {
   return set.split(';')[0]!;
 }
 
-/** Signs up and logs in through the real routes (sign-up starts no session); returns the cookie and id. */
-export async function signUp(prefix = 'user'): Promise<{ cookie: string; id: number; username: string }> {
+/** The newest message in the outbox to `to` (what the dev outbox would show). */
+export async function lastMailTo(
+  to: string,
+): Promise<{ id: number; subject: string; text_body: string; html_body: string; status: string }> {
+  const row = await env.DB.prepare(
+    'SELECT id, subject, text_body, html_body, status FROM outbox WHERE to_address = ? ORDER BY id DESC LIMIT 1',
+  )
+    .bind(to)
+    .first<{ id: number; subject: string; text_body: string; html_body: string; status: string }>();
+  if (!row) throw new Error(`no mail to ${to}`);
+  return row;
+}
+
+/** The token of the `path` link (e.g. /verify-email) in the newest mail to `to`. */
+export async function mailedToken(to: string, path: string): Promise<string> {
+  const mail = await lastMailTo(to);
+  const m = new RegExp(`${ORIGIN}${path}\\?token=([A-Za-z0-9_-]+)`).exec(mail.text_body);
+  if (!m?.[1]) throw new Error(`no ${path} link in the mail to ${to}: ${mail.text_body}`);
+  return m[1];
+}
+
+/**
+ * Signs up through the real routes and confirms the address with the link from the outbox, as a
+ * person would (sign-up starts no session; confirming signs in). Returns the cookie and id.
+ */
+export async function signUp(
+  prefix = 'user',
+): Promise<{ cookie: string; id: number; username: string; email: string }> {
   const username = `${prefix}_${Math.random().toString(36).slice(2, 10)}`.slice(0, 30);
+  const email = `${username}@example.test`;
   const res = await call('/api/auth/signup', {
-    form: { username, email: `${username}@example.test`, password: PASSWORD, password_confirmation: PASSWORD },
+    form: { username, email, password: PASSWORD, password_confirmation: PASSWORD },
   });
   if (res.status !== 303) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
   const row = await env.DB.prepare('SELECT id FROM users WHERE username = ?').bind(username).first<{ id: number }>();
   if (!row) throw new Error(`signup of ${username} created no account`);
-  const login = await call('/api/auth/login', { form: { username, password: PASSWORD } });
-  if (login.status !== 303) throw new Error(`login after signup failed: ${login.status} ${await login.text()}`);
-  return { cookie: sessionCookie(login), id: row.id, username };
+  const token = await mailedToken(email, '/verify-email');
+  const verified = await call('/verify-email', { form: { token } });
+  if (verified.status !== 303)
+    throw new Error(`confirming ${email} failed: ${verified.status} ${await verified.text()}`);
+  return { cookie: sessionCookie(verified), id: row.id, username, email };
 }
 
 export async function makeAdmin(id: number): Promise<void> {
@@ -133,4 +162,33 @@ export async function expectScoresMatchLedger(userId: number): Promise<void> {
   const byPeriod = (rows: { period: string; score: number }[]) =>
     Object.fromEntries(rows.filter((r) => r.score !== 0).map((r) => [r.period, r.score]));
   expect(byPeriod(scores.results)).toEqual(byPeriod(ledger.results));
+}
+
+type Vars = Record<string, string | undefined>;
+
+/**
+ * Runs `fn` with some Worker vars changed (limits and ENVIRONMENT are vars, so a test can set its
+ * own), then puts them back. Test files run in isolates of their own, so no other file sees them.
+ */
+export async function withVars<T>(vars: Vars, fn: () => Promise<T>): Promise<T> {
+  const e = env as unknown as Vars;
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, e[k]]));
+  Object.assign(e, vars);
+  try {
+    return await fn();
+  } finally {
+    Object.assign(e, saved);
+  }
+}
+
+/** Every outbox row to `to`, oldest first. */
+export async function mailsTo(
+  to: string,
+): Promise<{ id: number; subject: string; text_body: string; status: string }[]> {
+  const { results } = await env.DB.prepare(
+    'SELECT id, subject, text_body, status FROM outbox WHERE to_address = ? ORDER BY id',
+  )
+    .bind(to)
+    .all<{ id: number; subject: string; text_body: string; status: string }>();
+  return results;
 }

@@ -119,8 +119,24 @@ describe('/api/health/deep: what the rollout waits on', () => {
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(await res.json()).toMatchObject({
       status: 'ok',
-      checks: { d1: { ok: true }, migrations: { ok: true, needs: LATEST_MIGRATION } },
+      checks: { d1: { ok: true }, migrations: { ok: true, needs: LATEST_MIGRATION }, outbox: { ok: true } },
     });
+  });
+
+  it('answers 503 when mail has waited in the outbox longer than the sweep allows', async () => {
+    const old = new Date(Date.now() - 3600_000).toISOString();
+    const { meta } = await env.DB.prepare(
+      "INSERT INTO outbox (to_address, subject, text_body, html_body, status, created_at) VALUES ('stuck@example.test', 's', 't', 'h', 'pending', ?)",
+    )
+      .bind(old)
+      .run();
+    try {
+      const res = await call('/api/health/deep');
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ status: 'fail', checks: { outbox: { ok: false } } });
+    } finally {
+      await env.DB.prepare('DELETE FROM outbox WHERE id = ?').bind(meta.last_row_id).run();
+    }
   });
 
   it('answers 503 and names the failed check when the newest migration is missing', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { call, count, PASSWORD, signUp } from './helpers';
+import { call, count, mailedToken, PASSWORD, signUp } from './helpers';
 
 const fresh = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
 const form = (username: string, email: string, extra: Record<string, string> = {}) => ({
@@ -42,35 +42,36 @@ describe('sign-up reveals nothing about registered addresses (issue 7 item 9)', 
     expect(await count('users', 'email = ?', emailOfExisting)).toBe(1);
   });
 
-  it('no JS: 303 to the login page with a neutral notice, keeping a safe next', async () => {
+  it('no JS: 303 to the neutral "check your email" page, whatever next says', async () => {
     const res = await call('/api/auth/signup', {
       form: form(fresh('nojs'), `${fresh('n')}@example.test`, { next: '/bugs/new' }),
     });
     expect(res.status).toBe(303);
-    expect(res.headers.get('Location')).toBe('/login?signed_up=1&next=%2Fbugs%2Fnew');
+    expect(res.headers.get('Location')).toBe('/signup/check-email');
     const evil = await call('/api/auth/signup', {
       form: form(fresh('nojs'), `${fresh('n')}@example.test`, { next: '//evil.example' }),
     });
-    expect(evil.headers.get('Location')).toBe('/login?signed_up=1');
-    const page = await (await call('/login?signed_up=1&next=%2Fbugs%2Fnew')).text();
-    expect(page).toContain('If that username and address were free, your account is ready');
-    expect(page).toContain('name="next" value="/bugs/new"');
-    expect(await (await call('/login')).text()).not.toContain('your account is ready');
+    expect(evil.headers.get('Location')).toBe('/signup/check-email');
+    const page = await (await call('/signup/check-email')).text();
+    expect(page).toContain('Check your email');
+    expect(page).toContain('If that address already has an account, the message says so instead.');
   });
 
-  it('htmx: 204 with HX-Redirect; JSON: 202 check_login', async () => {
+  it('htmx: 204 with HX-Redirect; JSON: 202 check_email', async () => {
     const hx = await call('/api/auth/signup', { hx: true, form: form(fresh('hx'), `${fresh('n')}@example.test`) });
     expect(hx.status).toBe(204);
-    expect(hx.headers.get('HX-Redirect')).toBe('/login?signed_up=1');
+    expect(hx.headers.get('HX-Redirect')).toBe('/signup/check-email');
     const json = await call('/api/auth/signup', { json: true, form: form(fresh('js'), `${fresh('n')}@example.test`) });
     expect(json.status).toBe(202);
-    expect(await json.json()).toEqual({ status: 'check_login', next: '/login?signed_up=1' });
+    expect(await json.json()).toEqual({ status: 'check_email' });
   });
 
-  it('the new account can log in; the probe did not change the existing one', async () => {
+  it('the new account can confirm and log in; the probe did not change the existing one', async () => {
     const existing = await signUp('keeper');
     const username = fresh('fresh');
     await call('/api/auth/signup', { form: form(username, `${username}@example.test`) });
+    const token = await mailedToken(`${username}@example.test`, '/verify-email');
+    expect((await call('/verify-email', { form: { token } })).status).toBe(303);
     expect((await call('/api/auth/login', { form: { username, password: PASSWORD } })).status).toBe(303);
     await call('/api/auth/signup', {
       form: {

@@ -123,26 +123,17 @@ export function LoginForm({ values = {}, errors = {} }: AuthFormProps) {
       />
       <Field name="password" label="Password" errors={errors} {...PASSWORD} autocomplete="current-password" />
       <button type="submit">Log in</button>
+      <p>
+        <a href="/forgot-password">Forgot your password?</a>
+      </p>
     </AuthForm>
   );
 }
 
-/**
- * `signedUp`: arriving from sign-up. The notice is the same whether the account was created or
- * the address was already registered, so it cannot tell anyone which addresses have accounts.
- */
-export function LoginPage(props: AuthPageProps & { signedUp?: boolean }) {
+export function LoginPage(props: AuthPageProps) {
   return (
     <AuthPage
       {...props}
-      notice={
-        props.signedUp ? (
-          <p class="notice" role="status">
-            If that username and address were free, your account is ready: log in below. If the address was already
-            registered, log in with that account.
-          </p>
-        ) : undefined
-      }
       title="Log in"
       form={<LoginForm values={props.values} errors={props.errors} />}
       other={{ text: 'New here?', link: 'Sign up', path: '/signup' }}

@@ -28,10 +28,10 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
   return (
     <div class="user-slot" id="user-slot">
       <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
-      <span class="muted">({user.points} pts)</span> ·{' '}
+      <span class="muted">({user.points} pts)</span> · <a href="/settings">Settings</a> ·{' '}
       {user.role === 'admin' ? (
         <>
-          <a href="/admin/flags">Flagged reports</a> ·{' '}
+          <a href="/admin/flags">Flagged reports</a> · <a href="/admin/metrics">Metrics</a> ·{' '}
         </>
       ) : null}
       <form method="post" action="/api/auth/logout" class="inline">

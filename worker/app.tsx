@@ -15,14 +15,16 @@ import { database } from './middleware/database';
 import { formToken, sameOriginForms } from './middleware/form-token';
 import { observe } from './middleware/observe';
 import { publicFragment } from './middleware/public';
-import { formBodiesOnly, securityHeaders } from './middleware/security';
+import { formBodiesOnly, noReferrer, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
 import { sandboxedFiles, uploadBodyLimit } from './middleware/uploads';
+import account from './routes/account';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
 import evidence from './routes/evidence';
 import leaderboard from './routes/leaderboard';
 import ops from './routes/ops';
+import outbox from './routes/outbox';
 import site from './routes/site';
 import states from './routes/states';
 import users from './routes/users';
@@ -39,6 +41,9 @@ export const PUBLIC_FRAGMENTS = {
 
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
 export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
+
+/** Pages reached by a mailed link whose URL holds its token (routes/account.tsx). */
+export const TOKEN_PAGES = ['/verify-email', '/reset-password'];
 
 /** Request bodies larger than this are refused before anything reads them. */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -61,6 +66,7 @@ export function createApp() {
 
   app.use(requestId());
   app.use(observe());
+  for (const path of TOKEN_PAGES) app.use(path, noReferrer());
   app.use('/embed/*', securityHeaders({ frameable: true }));
   app.use(except(['/embed/*', FILE_PATH], securityHeaders()));
   app.use(FILE_PATH, sandboxedFiles());
@@ -93,6 +99,8 @@ export function createApp() {
   app.use(database());
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
+  app.route('/', account);
+  app.route('/', outbox);
   app.route('/', bugs);
   app.route('/', evidence);
   app.route('/', states);

@@ -31,6 +31,24 @@ export interface Env {
   METRICS?: AnalyticsEngineDataset;
   /** Seconds between flushes of the hourly metric totals to D1 (default 30; tests use 0). */
   METRICS_FLUSH_SECONDS?: string;
+  /** Email Sending binding (wrangler.toml [[send_email]]); the mail queue's consumer sends through it. */
+  EMAIL: SendEmail;
+  /** The mail queue (wrangler.toml [[queues.producers]]); messages carry an outbox id only. */
+  MAIL_QUEUE: Queue<{ outbox_id: number }>;
+  /** `development` only under `npm start` and the tests (never in wrangler.toml): turns on /dev/outbox. */
+  ENVIRONMENT?: string;
+  /** The origin mailed links point at, e.g. https://blt.owasp.org; `npm start` sets its own. */
+  PUBLIC_ORIGIN?: string;
+  /** Sender address and name of every message (an address on the Email Sending domain). */
+  MAIL_FROM?: string;
+  MAIL_FROM_NAME?: string;
+  /** Send attempts before a message is dead (worker/queue.ts). */
+  MAIL_MAX_ATTEMPTS?: string;
+  /** Account mails per hour: reset links per account (silent past it) and per IP (429). */
+  RATE_RESET_MAILS_PER_ACCOUNT?: string;
+  RATE_RESET_MAILS_PER_IP?: string;
+  /** Other mails one account may be sent per hour (confirm links again, "someone tried to sign up"); silent past it. */
+  RATE_ACCOUNT_MAILS_PER_ACCOUNT?: string;
 }
 
 /** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */

@@ -216,9 +216,13 @@ export async function slowDown(page, pattern, ms = 1500, test = () => true) {
 /**
  * Sorts a server's output into our log lines (JSON from worker/lib/log.ts), lines of the tools
  * around it (the launcher and wrangler's banner before "Ready on", wrangler's own request lines,
- * a library's one-time warning) and strangers: a line nobody accounts for, such as a stray
+ * the local email simulator's From/To/Subject/file lines, a library's one-time warning) and strangers: a line nobody accounts for, such as a stray
  * console.log, which the log test refuses.
  */
+/** The lines the local email simulator (miniflare's send_email) prints for every message it takes. */
+const LOCAL_MAIL =
+  /^(From: .*|To: .*|Subject: .*|Text: \/\S+\/email-text\/\S+\.txt|HTML: \/\S+\/email-html\/\S+\.html)$/;
+
 export function classifyLog(output) {
   const ours = [];
   const tools = [];
@@ -231,7 +235,7 @@ export function classifyLog(output) {
     if (!ready) {
       tools.push(text);
       ready = /Ready on /.test(text);
-    } else if (/^\[wrangler:(info|warn)\]|^kysely:warning: outdated driver/.test(text)) {
+    } else if (/^\[wrangler:(info|warn)\]|^kysely:warning: outdated driver/.test(text) || LOCAL_MAIL.test(text)) {
       tools.push(text);
     } else {
       let parsed;
@@ -243,4 +247,30 @@ export function classifyLog(output) {
     }
   }
   return { ours, tools, strangers };
+}
+
+/**
+ * The newest `path` link (e.g. /verify-email) mailed to `to`, read from npm start's dev outbox
+ * (GET /dev/outbox as JSON), as a person would copy it from their mail.
+ */
+export async function mailLink(base, to, path) {
+  const pattern = new RegExp(`https?://[^\\s]*${path}\\?token=[A-Za-z0-9_-]+`);
+  for (let i = 0; i < 40; i++) {
+    const r = await get(`${base}/dev/outbox`, { headers: { Accept: 'application/json' } });
+    const { messages } = JSON.parse(r.text);
+    const link = messages
+      .filter((m) => m.to === to)
+      .map((m) => pattern.exec(m.text)?.[0])
+      .find(Boolean);
+    if (link) return link;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`no ${path} link mailed to ${to}`);
+}
+
+/** Opens the confirmation link mailed to `to` and presses its button: the page is then signed in. */
+export async function confirmEmail(page, base, to) {
+  await page.goto(await mailLink(base, to, '/verify-email'));
+  await page.getByRole('button', { name: 'Confirm my address' }).click();
+  await page.waitForURL('**/settings?notice=verified');
 }

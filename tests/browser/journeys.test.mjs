@@ -4,6 +4,7 @@ import { createServer } from 'node:http';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 import {
   axeViolations,
+  confirmEmail,
   embedSnippets,
   openBrowser,
   reportBug,
@@ -126,13 +127,9 @@ describe('Journey C: accounts with JavaScript disabled', () => {
     await page.fill('#password', password);
     await page.fill('#password_confirmation', password);
     await page.getByRole('button', { name: 'Sign up' }).click();
-    // Sign-up starts no session (DESIGN.md): it sends everyone to log in.
-    await page.waitForURL('**/login?signed_up=1');
-    await page.fill('#username', username);
-    await page.fill('#password', password);
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${server.base}/`);
-    // The static shell cannot know the user without JS; a Worker page does.
+    // Sign-up starts no session (DESIGN.md): it says to check the mail, whose link confirms and signs in.
+    await page.waitForURL('**/signup/check-email');
+    await confirmEmail(page, server.base, `${username}@example.test`);
     await page.goto(`${server.base}/bugs`);
     assert.match(await page.locator('#user-slot').textContent(), new RegExp(username));
 
@@ -214,11 +211,9 @@ describe('Journey D: accounts with JavaScript enabled', () => {
     await page.fill('#password', 'another long password');
     await page.fill('#password_confirmation', 'another long password');
     await page.getByRole('button', { name: 'Sign up' }).click();
-    await page.waitForURL('**/login?signed_up=1');
-    await page.fill('#username', username);
-    await page.fill('#password', 'another long password');
-    await page.getByRole('button', { name: 'Log in' }).click();
-    await page.waitForURL(`${server.base}/`);
+    await page.waitForURL('**/signup/check-email');
+    await confirmEmail(page, server.base, `${username}@example.test`);
+    await page.goto(`${server.base}/`);
     await page.locator('#user-slot', { hasText: username }).waitFor();
     assert.match(await page.locator('#user-slot').textContent(), /0 pts/);
 

@@ -3,7 +3,7 @@
 // something breaks"). Run: npm run test:browser
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { classifyLog, openBrowser, startServer } from './harness.mjs';
+import { classifyLog, confirmEmail, mailLink, openBrowser, startServer } from './harness.mjs';
 
 let server;
 before(async () => {
@@ -13,7 +13,7 @@ after(async () => {
   await server?.stop();
 });
 
-test('a journey through accounts, a private report and a comment leaves no secret in our logs', async () => {
+test('a journey through sign-up, mailed links, a password reset, a private report and a comment leaves no secret in our logs', async () => {
   const browser = await openBrowser({ javaScriptEnabled: false });
   const secrets = new Set();
   const stamp = Date.now().toString(36);
@@ -33,7 +33,7 @@ test('a journey through accounts, a private report and a comment leaves no secre
       for (const c of await browser.context.cookies()) if (c.value.length > 16) secrets.add(c.value);
     };
 
-    await page.goto(`${server.base}/signup?next=/bugs/new`);
+    await page.goto(`${server.base}/signup`);
     await page.fill('#username', username);
     await page.fill('#email', email);
     await page.fill('#password', password);
@@ -41,13 +41,38 @@ test('a journey through accounts, a private report and a comment leaves no secre
     await rememberTokens();
     await page.getByRole('button', { name: 'Sign up' }).click();
     await page.waitForLoadState();
+    const verify = await mailLink(server.base, email, '/verify-email');
+    secrets.add(new URL(verify).searchParams.get('token'));
+    await confirmEmail(page, server.base, email);
+    await rememberTokens();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.base}/`);
+
+    // Forgot, then reset: the mailed token travels in a link and a hidden field.
+    await page.goto(`${server.base}/forgot-password`);
+    await page.fill('#email', email);
+    await page.getByRole('button', { name: /Send/ }).click();
+    await page.waitForLoadState();
+    const reset = await mailLink(server.base, email, '/reset-password');
+    secrets.add(new URL(reset).searchParams.get('token'));
+    await page.goto(reset);
+    const newPassword = `${password}-new`;
+    secrets.add(newPassword);
+    await page.fill('#password', newPassword);
+    await page.fill('#password_confirmation', newPassword);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+    await page.waitForURL(`${server.base}/`); // signed in fresh; the static shell says nothing of it
+    await page.goto(`${server.base}/bugs`);
+    await rememberTokens();
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${server.base}/`);
 
     await page.goto(`${server.base}/login?next=/bugs/new`);
     await page.fill('#username', username);
     await page.fill('#password', `wrong-${password}`);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.locator('.error-summary').waitFor();
-    await page.fill('#password', password);
+    await page.fill('#password', newPassword);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.waitForURL('**/bugs/new');
     await rememberTokens();
@@ -74,8 +99,20 @@ test('a journey through accounts, a private report and a comment leaves no secre
       for (const secret of secrets) assert.ok(!text.includes(secret), `a log line holds a secret: ${text}`);
       assert.doesNotMatch(text, /eyJ[\w-]{10,}/, 'no JWT in a log line');
     }
-    const routes = new Set(ours.map((l) => l.parsed.route));
-    for (const r of ['/api/auth/signup', '/api/auth/login', '/api/bugs', '/bugs/:id{[0-9]{1,15}}']) {
+    const routes = new Set(ours.map((l) => l.parsed.route).filter(Boolean));
+    // The mail went out through the queue, and its consumer said so in a line of its own.
+    assert.ok(
+      ours.some((l) => l.parsed.type === 'queue' && l.parsed.counts?.sent > 0),
+      'a queue run line',
+    );
+    for (const r of [
+      '/api/auth/signup',
+      '/verify-email',
+      '/reset-password',
+      '/api/auth/login',
+      '/api/bugs',
+      '/bugs/:id{[0-9]{1,15}}',
+    ]) {
       assert.ok(
         [...routes].some((x) => x === r || x.endsWith(r)),
         `a line for ${r} (have ${[...routes].join(', ')})`,

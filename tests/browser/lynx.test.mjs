@@ -1,4 +1,4 @@
-// The lynx journey: sign up, log in, report a bug, comment, log out, in the text browser lynx,
+// The lynx journey: sign up, confirm the address, log in, report a bug, comment, log out, in the text browser lynx,
 // driven by keystrokes (-cmd_script) as a person would type them. lynx sends neither Origin nor
 // Sec-Fetch-Site, so every form here goes through the form token (worker/middleware/form-token.tsx).
 // lynx never sends a Secure cookie over http, so the server runs with `--local-protocol https`
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { d1Query } from '../../scripts/lib.mjs';
-import { get, startServer } from './harness.mjs';
+import { get, mailLink, startServer } from './harness.mjs';
 
 const LYNX = process.env.LYNX_PATH ?? '/usr/bin/lynx';
 
@@ -175,6 +175,15 @@ describe('Journey L: lynx, keyboard only, no Origin header', () => {
     );
     const users = d1Query(`SELECT count(*) AS n FROM users WHERE username = '${username}'`, server.persist);
     assert.equal(users[0].n, 1, `the account exists\n${screen.slice(-1500)}`);
+  });
+
+  test('confirm the address with the mailed link', async () => {
+    // Sign-up starts no session: the link mailed to the address (read from the dev outbox) has a
+    // button that confirms it and signs in.
+    const link = new URL(await mailLink(server.base, `${username}@example.test`, '/verify-email'));
+    const screen = await lynx(`${link.pathname}${link.search}`, (k) => k.to('Confirm my address').enter());
+    const rows = d1Query(`SELECT email_verified_at FROM users WHERE username = '${username}'`, server.persist);
+    assert.ok(rows[0].email_verified_at, `the address is confirmed\n${screen.slice(-1500)}`);
   });
 
   test('log in', async () => {

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { get, startServer } from '../browser/harness.mjs';
+import { get, mailLink, startServer } from '../browser/harness.mjs';
 import { makeImages } from '../fixtures/images.mjs';
 
 const vnuJar = String(createRequire(import.meta.url)('vnu-jar'));
@@ -143,7 +143,27 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page(`/domains/${host}`);
   await page('/embed/leaderboard');
   await page('/login');
-  await page('/login?signed_up=1&next=%2Fbugs%2Fnew');
+  await page('/signup/check-email');
+  // Accounts and email (issue 10): the mailed-link pages with a real link and a bogus one.
+  await page('/forgot-password');
+  await page('/forgot-password', { form: { email: 'not an address' } }, 422);
+  await fetchHtml('/forgot-password', { form: { email: 'demo_carol@example.test' } });
+  const resetLink = new URL(await mailLink(server.base, 'demo_carol@example.test', '/reset-password'));
+  await page(`${resetLink.pathname}${resetLink.search}`);
+  await page('/reset-password?token=bogus');
+  await page('/reset-password', { form: { token: 'bogus', password: 'short', password_confirmation: 'x' } }, 422);
+  await page('/forgot-password/sent');
+  await page(`/verify-email${resetLink.search}`); // a reset token is no confirm link: "not valid"
+  await page('/settings', { cookie: bob });
+  await page('/settings?notice=email', { cookie: bob });
+  await page(
+    '/settings/password',
+    { cookie: bob, form: { current_password: 'wrong', password: 'x', password_confirmation: 'y' } },
+    422,
+  );
+  await page('/settings/delete', { cookie: bob, form: { password: 'not the password' } }, 422);
+  await page('/account-deleted');
+  await page('/dev/outbox');
   await page('/signup');
   await page(
     '/api/auth/signup',
@@ -254,6 +274,11 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await fragment(`/api/bugs/${id}/comments`, { cookie: bob, form: { body: '' } }, 'main', 422);
   await fragment('/api/auth/login', { form: { username: 'demo_alice', password: 'wrong password' } }, 'main', 401);
   await fragment('/api/auth/signup', { form: { username: 'x' } }, 'main', 422);
+  await fragment('/forgot-password');
+  await fragment('/forgot-password', { form: { email: '' } }, 'main', 422);
+  await fragment('/reset-password', { form: { token: 'bogus', password: 'short' } }, 'main', 422);
+  await fragment('/settings/email', { cookie: bob, form: { email: 'nope', password: '' } }, 'main', 422);
+  await fragment('/settings/delete', { cookie: bob, form: { password: 'not the password' } }, 'main', 422);
   await fragment('/api/bugs/999999999', {}, 'main', 404);
 
   // A report's life (issue 12): the admin's state form, the spam confirm step, the timeline,

@@ -1,9 +1,11 @@
 import type { BugDetail } from '../../worker/db/bugs';
 import type { Screenshot } from '../../worker/db/screenshots';
 import type { TimelineEvent } from '../../worker/db/states';
+import { isTombstoneUsername } from '../../worker/lib/credentials';
 import { Field, HtmxForm } from '../components/form';
 import { day, LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from '../components/format';
 import { Markdown } from '../components/markdown';
+import { UserName } from '../components/user-name';
 import { When } from '../components/when';
 import { CommentBody, EditedNote, MarkdownPreview, PreviewButton, ScreenshotGallery } from './evidence';
 import { type LifecycleView, StatePanel } from './state';
@@ -124,7 +126,7 @@ export function CommentsSection(props: {
         {interleave(comments.rows, comments.events, (cm) => (
           <li id={`comment-${cm.id}`}>
             <p class="comment-meta">
-              <a href={`/users/${encodeURIComponent(cm.username)}`}>{cm.username}</a> <When iso={cm.created_at} />
+              <UserName username={cm.username} /> <When iso={cm.created_at} />
             </p>
             <CommentBody
               bugId={bugId}
@@ -222,13 +224,12 @@ export function BugDetailView({
         <dd id="bug-state">
           {STATE_NAMES[bug.state]}
           {bug.closed_at
-            ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${bug.closed_by_username}` : ''}`
+            ? ` on ${day(bug.closed_at)}${bug.closed_by_username ? ` by ${isTombstoneUsername(bug.closed_by_username) ? 'deleted user' : bug.closed_by_username}` : ''}`
             : ''}
         </dd>
         <dt>Reported</dt>
         <dd>
-          <When iso={bug.created_at} /> by{' '}
-          {bug.username ? <a href={`/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a> : 'anonymous'}
+          <When iso={bug.created_at} /> by <UserName username={bug.username} />
         </dd>
       </dl>
       <UpvoteControl bug={bug} actions={actions} />

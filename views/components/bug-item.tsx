@@ -1,5 +1,6 @@
 import type { BugListItem } from '../../worker/db/bugs';
 import { LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from './format';
+import { UserName } from './user-name';
 import { When } from './when';
 
 /**
@@ -33,12 +34,7 @@ export function BugItem({
         {bug.is_hidden ? <span class="tag private">Private</span> : null}
         {showReporter ? (
           <span>
-            by{' '}
-            {bug.username ? (
-              <a href={`${base}/users/${encodeURIComponent(bug.username)}`}>{bug.username}</a>
-            ) : (
-              'anonymous'
-            )}
+            by <UserName username={bug.username} base={base} />
           </span>
         ) : null}
         <When iso={bug.created_at} />

@@ -114,6 +114,8 @@ export function HtmxForm(props: {
   /** `multipart/form-data` for a form with files; htmx 4 sends what the form says. */
   enctype?: 'multipart/form-data';
   errors?: Errors;
+  /** Control ids that differ from their field names (two forms on one page), for the summary's links. */
+  fieldIds?: Record<string, string>;
   children?: Child;
 }) {
   return (
@@ -131,14 +133,14 @@ export function HtmxForm(props: {
       novalidate={props.novalidate}
     >
       <FormToken />
-      {props.errors ? <ErrorSummary errors={props.errors} /> : null}
+      {props.errors ? <ErrorSummary errors={props.errors} ids={props.fieldIds} /> : null}
       {props.children}
     </form>
   );
 }
 
-/** The list of problems at the top of a form, each linking to its field. */
-export function ErrorSummary({ errors }: { errors: Errors }) {
+/** The list of problems at the top of a form, each linking to its field (by `ids[name]`, else its name). */
+export function ErrorSummary({ errors, ids }: { errors: Errors; ids?: Record<string, string> | undefined }) {
   const entries = Object.entries(errors);
   if (entries.length === 0) return null;
   return (
@@ -146,7 +148,7 @@ export function ErrorSummary({ errors }: { errors: Errors }) {
       <h2>Please fix {entries.length === 1 ? 'this' : 'these'}:</h2>
       <ul>
         {entries.map(([name, msg]) => (
-          <li>{name === 'form' ? msg : <a href={`#${name}`}>{msg}</a>}</li>
+          <li>{name === 'form' ? msg : <a href={`#${ids?.[name] ?? name}`}>{msg}</a>}</li>
         ))}
       </ul>
     </div>

@@ -148,6 +148,7 @@ export async function topReporters(db: DB, domainId: number, limit = 5) {
     .where('bugs.domain_id', '=', domainId)
     .where('bugs.is_hidden', '=', 0)
     .where('bugs.status', '!=', 'spam')
+    .where('users.deleted_at', 'is', null) // a deleted account's reports stay, but it ranks nowhere
     .groupBy('users.id')
     .orderBy('bugs', 'desc')
     .orderBy('users.id', 'asc')

@@ -22,6 +22,8 @@ export interface Database {
   bug_revisions: BugRevisionsTable;
   bug_events: BugEventsTable;
   bug_flags: BugFlagsTable;
+  email_tokens: EmailTokensTable;
+  outbox: OutboxTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -78,6 +80,10 @@ export interface UsersTable {
   session_key: string | null;
   /** Confusable skeleton of the username (worker/lib/username.ts), unique; null for old look-alikes. */
   username_skeleton: string | null;
+  /** When a link mailed to the address was used; null until then (login says so and resends). */
+  email_verified_at: string | null;
+  /** When the account was deleted; the row stays as a "deleted user" tombstone (worker/db/accounts.ts). */
+  deleted_at: string | null;
 }
 
 export interface DomainsTable {
@@ -253,6 +259,40 @@ export interface BugFlagsTable {
   resolved_at: string | null;
   resolved_by: number | null;
   resolution: 'kept' | 'spam' | null;
+}
+
+export const TOKEN_PURPOSES = ['verify', 'reset', 'change_email'] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+/** One-use mailed links (worker/db/tokens.ts): only the SHA-256 of the token, as hex. */
+export interface EmailTokensTable {
+  token_hash: string;
+  user_id: number;
+  purpose: TokenPurpose;
+  /** The address the link went to (for 'change_email', the new address). */
+  email: string;
+  created_at: Timestamp;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export const OUTBOX_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** The transactional outbox (worker/db/outbox.ts): written with the change that causes the mail. */
+export interface OutboxTable {
+  id: Generated<number>;
+  to_address: string;
+  subject: string;
+  text_body: string;
+  html_body: string;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  /** The lease of the consumer sending it now; null when nobody is. */
+  locked_until: string | null;
+  created_at: Timestamp;
+  sent_at: string | null;
 }
 
 export type Domain = Selectable<DomainsTable>;

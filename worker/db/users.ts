@@ -13,15 +13,17 @@ export interface UserRow {
   role: Role;
   session_version: number;
   session_key: string | null;
+  email_verified_at: string | null;
 }
 
-/** Finds a user by username or email, ignoring case (both columns are COLLATE NOCASE). */
+/** Finds a live user by username or email, ignoring case (both columns are COLLATE NOCASE). */
 export async function findUserByLogin(db: DB, login: string): Promise<UserRow | undefined> {
   const column = login.includes('@') ? 'email' : 'username';
   return db
     .selectFrom('users')
-    .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version', 'session_key'])
+    .select(['id', 'username', 'email', 'password_hash', 'role', 'session_version', 'session_key', 'email_verified_at'])
     .where(column, '=', login)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
 
@@ -31,6 +33,7 @@ export async function findProfileUser(db: DB, username: string) {
     .selectFrom('users')
     .select(['id', 'username', 'created_at'])
     .where('username', '=', username)
+    .where('deleted_at', 'is', null)
     .executeTakeFirst();
 }
 
@@ -67,29 +70,6 @@ export async function usernameUnavailable(db: DB, username: string): Promise<'ta
     .execute();
   if (rows.some((r) => r.username.toLowerCase() === username.toLowerCase())) return 'taken';
   return rows.length > 0 ? 'similar' : undefined;
-}
-
-/**
- * Creates the account unless its username, a look-alike of it, or its email is taken (one
- * statement against three unique indexes, so two sign-ups racing for any cannot both win). Returns the new id, or undefined when nothing was created.
- */
-export async function insertUserIfNew(
-  db: DB,
-  u: { username: string; email: string; passwordHash: string },
-): Promise<number | undefined> {
-  const row = await db
-    .insertInto('users')
-    .values({
-      username: u.username,
-      email: u.email,
-      password_hash: u.passwordHash,
-      session_key: newSessionKey(),
-      username_skeleton: usernameSkeleton(u.username),
-    })
-    .onConflict((oc) => oc.doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return row?.id;
 }
 
 /** Ends every session of a user at once: cookies carry the old version and stop matching. */

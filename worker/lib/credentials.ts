@@ -57,3 +57,19 @@ export function passwordProblem(password: string, who: { username: string; email
   }
   return undefined;
 }
+
+/**
+ * A deleted account keeps its row as a tombstone named `deleted-<16 hex>` (worker/db/accounts.ts),
+ * which every page shows as "deleted user". Sign-up refuses names of this shape.
+ */
+export const TOMBSTONE_RE = /^deleted-[0-9a-f]{16}$/;
+export const RESERVED_USERNAME_RE = /^deleted-/i;
+
+export function isTombstoneUsername(username: string): boolean {
+  return TOMBSTONE_RE.test(username);
+}
+
+/** A fresh tombstone name for a deleted account. */
+export function tombstoneUsername(): string {
+  return `deleted-${[...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+}

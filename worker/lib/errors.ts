@@ -13,6 +13,8 @@ export const ERROR_TEXT: Record<number, ErrorText> & Record<500, ErrorText> = {
   },
   404: { title: 'Page not found', message: 'There is nothing here. It may have moved, or it may be private.' },
   405: { title: 'Method not allowed', message: 'This address does not accept that kind of request.' },
+  409: { title: 'Conflict', message: 'That clashes with something that changed meanwhile.' },
+  410: { title: 'Link no longer valid', message: 'This link has been used, has expired or is not valid.' },
   413: { title: 'Too large', message: 'That was more than 64 KB. Please shorten it.' },
   415: {
     title: 'Unsupported format',
@@ -34,6 +36,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   method_not_allowed: 405,
+  conflict: 409,
+  gone: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   validation_failed: 422,

@@ -16,8 +16,8 @@ const LIMITS: Record<WriteKind, { user?: LimitVar; ip: LimitVar; what: string }>
   flag: { user: 'RATE_FLAGS_PER_USER', ip: 'RATE_FLAGS_PER_IP', what: 'flags' },
 };
 
-/** The limit a var sets; a missing or malformed one is a deployment error, so it throws (500). */
-function limitOf(env: Env, name: LimitVar): number {
+/** The limit a var sets; a missing or malformed one is a deployment error, so it throws (500). Mail limits (routes/account.tsx) read theirs here too. */
+export function limitOf(env: Env, name: LimitVar): number {
   const raw = env[name];
   const n = Number(raw);
   if (raw === undefined || String(raw).trim() === '' || !Number.isSafeInteger(n) || n < 0) {

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DB } from '../db';
 import type { Env } from '../types';
+import { log } from './log';
 
 /**
  * Metrics go two ways (ARCHITECTURE.md "Observability"): every data point to Workers Analytics
@@ -124,6 +125,11 @@ export async function flushMetrics(env: Env, db: DB, opts: { now?: number; force
       add(hour, metric, label, t.count, t.total);
     }
     lastFlush = previous;
-    console.error(JSON.stringify({ level: 'error', type: 'event', name: 'metrics_flush_failed', error: String(err) }));
+    log({
+      level: 'error',
+      type: 'event',
+      name: 'metrics_flush_failed',
+      error: { name: err instanceof Error ? err.name : 'Error', message: String(err).slice(0, 300) },
+    });
   }
 }

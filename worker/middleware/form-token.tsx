@@ -104,7 +104,11 @@ export function formToken(): MiddlewareHandler<AppEnv> {
 export function sameOriginForms(): MiddlewareHandler<AppEnv> {
   return async function sameOriginForms(c, next) {
     if (!UNSAFE.has(c.req.method)) return next();
-    const origin = c.req.header('Origin');
+    // `Origin: null` names no origin: browsers send it from pages with Referrer-Policy:
+    // no-referrer (the mailed-link pages) as well as from sandboxed frames, so it counts as absent
+    // and Sec-Fetch-Site or the form token decides.
+    const stated = c.req.header('Origin');
+    const origin = stated === 'null' ? undefined : stated;
     const site = c.req.header('Sec-Fetch-Site');
     if (origin !== undefined && origin !== new URL(c.req.url).origin) fail(403);
     if (site !== undefined && !SAME.has(site)) fail(403);

@@ -58,3 +58,15 @@ export function formBodiesOnly(): MiddlewareHandler<AppEnv> {
     await next();
   };
 }
+
+/**
+ * For pages whose URL carries a mailed link token (/verify-email, /reset-password): no Referer
+ * may take the token to another site. Registered before securityHeaders() so it runs after it
+ * on the way out and its Referrer-Policy is the one sent.
+ */
+export function noReferrer(): MiddlewareHandler<AppEnv> {
+  return async function noReferrer(c, next) {
+    await next();
+    c.res.headers.set('Referrer-Policy', 'no-referrer');
+  };
+}

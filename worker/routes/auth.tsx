@@ -1,6 +1,7 @@
 import { zValidator } from '@hono/zod-validator';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
+import { CheckEmailPage } from '../../views/account';
 import {
   AccountView,
   type AuthErrors,
@@ -11,23 +12,23 @@ import {
   SignupPage,
 } from '../../views/auth';
 import { UserSlot } from '../../views/layout';
+import { signupAttemptMail, verifyEmailMail } from '../../views/mail';
+import { createAccount, findAccountByEmail, findAccountById, writeMail, writeNoMail } from '../db/accounts';
+import { takeWriteSlot } from '../db/limits';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
-import {
-  bumpSessionVersion,
-  ensureSessionKey,
-  findUserByLogin,
-  insertUserIfNew,
-  usernameUnavailable,
-} from '../db/users';
-import { passwordProblem } from '../lib/credentials';
+import { bumpSessionVersion, ensureSessionKey, findUserByLogin, usernameUnavailable } from '../db/users';
+import { passwordProblem, RESERVED_USERNAME_RE, usernameSkeleton } from '../lib/credentials';
 import { apiError, fail, jsonError } from '../lib/errors';
-import { writeSlot } from '../lib/limits';
+import { limitOf, writeSlot } from '../lib/limits';
+import { enqueueMail, publicLink } from '../lib/mail';
+import { recordEvent } from '../lib/metrics';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
+import { newToken } from '../lib/tokens';
 import { fieldErrors, keptFields, plainText, usernameSchema } from '../lib/validation';
-import type { AppEnv } from '../types';
+import type { AppEnv, Env } from '../types';
 
 /** What the user typed, for re-rendering a form; passwords are deliberately absent. */
 function keptValues(raw: unknown) {
@@ -35,15 +36,23 @@ function keptValues(raw: unknown) {
   return { ...kept, next: safeNextPath(kept.next) ?? undefined };
 }
 
+/** An email address as every form takes it: trimmed, at most 254 characters, plain text, valid. */
+export const emailSchema = z
+  .string({ error: 'Enter your email address.' })
+  .trim()
+  .min(1, 'Enter your email address.')
+  .max(254, 'That email address is too long.')
+  .check(plainText('The email address'))
+  .pipe(z.email({ error: 'Enter a valid email address.' }));
+
 export const signupSchema = z
   .object({
-    username: z.string({ error: 'Choose a username.' }).trim().pipe(usernameSchema),
-    email: z
-      .string({ error: 'Enter your email address.' })
+    username: z
+      .string({ error: 'Choose a username.' })
       .trim()
-      .max(254, 'That email address is too long.')
-      .check(plainText('The email address'))
-      .pipe(z.email({ error: 'Enter a valid email address.' })),
+      .pipe(usernameSchema)
+      .refine((u) => !RESERVED_USERNAME_RE.test(u), 'That username is reserved.'),
+    email: emailSchema,
     // Length is checked here, before any hashing, so a huge password costs nothing.
     password: z
       .string({ error: 'Choose a password.' })
@@ -75,7 +84,7 @@ export const loginSchema = z.object({
 });
 
 /** Signs the user in and sends them on: 303 (no JS), HX-Redirect (htmx), or JSON. */
-async function signedIn(
+export async function signedIn(
   c: Context<AppEnv>,
   user: { id: number; username: string; session_version: number; session_key: string | null },
   next: string | undefined,
@@ -96,7 +105,7 @@ async function signedIn(
 function formAgain(
   c: Context,
   kind: 'signup' | 'login',
-  status: 401 | 422 | 429,
+  status: 401 | 403 | 422 | 429,
   values: AuthValues,
   errors: AuthErrors,
   json: () => unknown = () => apiError('validation_failed', undefined, errors),
@@ -147,18 +156,65 @@ auth.post(
     // Usernames are public (profiles, leaderboard), so saying one is taken reveals nothing.
     const refused = await unavailable();
     if (refused) return refused;
-    // Hashed before we know whether the address is free: both answers cost the same.
+    // Hashed and a token made before we know whether the address is free, and either way one
+    // batch written and one mail queued: both answers cost the same and look the same.
     const passwordHash = await hashPassword(form.password);
-    const created = await insertUserIfNew(db, { username: form.username, email: form.email, passwordHash });
-    // Not created: the address is registered (answered as if created), or a sign-up of the same
-    // or a look-alike username won a race just now.
-    if (!created) {
+    const { token, hash } = await newToken();
+    const existing = await findAccountByEmail(db, form.email);
+    // One counter on the address as typed for both answers: mails about one address are limited
+    // (nobody can flood a mailbox with "someone tried to sign up"), silently past the limit.
+    const mailAllowed = await addressMailAllowed(c.env, db, form.email);
+    if (existing) {
+      if (mailAllowed) {
+        const mail = await signupAttemptMail({
+          username: existing.username,
+          loginLink: publicLink(c.env, '/login'),
+          resetLink: publicLink(c.env, '/forgot-password'),
+        });
+        enqueueMail(c, await writeMail(db, [{ to: existing.email, ...mail }]));
+      } else {
+        await writeNoMail(db);
+      }
+      return checkEmail(c);
+    }
+    const mail = await verifyEmailMail({
+      username: form.username,
+      link: publicLink(c.env, '/verify-email', { token }),
+    });
+    const made = await createAccount(
+      db,
+      { username: form.username, email: form.email, passwordHash, skeleton: usernameSkeleton(form.username) },
+      { hash, mail: { to: form.email, ...mail } },
+    );
+    // Not created: a sign-up of the same or a look-alike username, or of the same address, won a
+    // race just now: the username is said to be taken; the address is answered as if created.
+    if (!made.created) {
       const lost = await unavailable();
       if (lost) return lost;
-    }
-    return checkLogin(c, form.next);
+    } else recordEvent(c.env, 'signup');
+    enqueueMail(c, made.outboxIds);
+    return checkEmail(c);
   },
 );
+
+/**
+ * Confirmation links mailed again (login to an unconfirmed account): RATE_ACCOUNT_MAILS_PER_ACCOUNT
+ * an hour, then silently none, so nobody can flood a mailbox.
+ */
+async function accountMailAllowed(env: Env, db: AppEnv['Variables']['db'], userId: number): Promise<boolean> {
+  const wait = await takeWriteSlot(db, [
+    { key: `mail:account:${userId}`, max: limitOf(env, 'RATE_ACCOUNT_MAILS_PER_ACCOUNT') },
+  ]);
+  return wait === 0;
+}
+
+/** The same limit for mails a sign-up causes, counted on the address typed (it may have no account yet). */
+async function addressMailAllowed(env: Env, db: AppEnv['Variables']['db'], email: string): Promise<boolean> {
+  const wait = await takeWriteSlot(db, [
+    { key: `mail:address:${email.toLowerCase()}`, max: limitOf(env, 'RATE_ACCOUNT_MAILS_PER_ACCOUNT') },
+  ]);
+  return wait === 0;
+}
 
 const USERNAME_MESSAGES = {
   taken: 'That username is taken.',
@@ -167,26 +223,33 @@ const USERNAME_MESSAGES = {
 
 /**
  * The one answer to every sign-up that passed validation, whether an account was created or the
- * address was already registered (README "Accounts, sessions and points"): go and log in.
+ * address was already registered (README "Accounts and email"): check your email.
  */
-function checkLogin(c: Context<AppEnv>, next: string | undefined) {
-  const safe = safeNextPath(next);
-  const to = `/login?signed_up=1${safe ? `&next=${encodeURIComponent(safe)}` : ''}`;
-  return afterWrite(c, { to, status: 202, json: () => ({ status: 'check_login', next: to }) });
+function checkEmail(c: Context<AppEnv>) {
+  return afterWrite(c, { to: '/signup/check-email', status: 202, json: () => ({ status: 'check_email' }) });
 }
+
+auth.get('/signup/check-email', (c) =>
+  respond(c, {
+    title: 'Check your email',
+    page: () => <CheckEmailPage />,
+    json: () => ({ status: 'check_email' }),
+  }),
+);
 
 auth.get('/login', (c) => {
   const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
-  const signedUp = c.req.query('signed_up') === '1';
   return respond(c, {
     title: 'Log in',
-    page: () => <LoginPage values={values} user={c.var.user} signedUp={signedUp} />,
+    page: () => <LoginPage values={values} user={c.var.user} />,
     fragment: () => <LoginForm values={values} />,
     json: () => ({ fields: ['username', 'password', 'next'] }),
   });
 });
 
 const WRONG = 'Wrong username or password.';
+const UNCONFIRMED =
+  'Please confirm your email address first. We sent the confirmation link to it again: open it and press the button.';
 
 auth.post(
   '/api/auth/login',
@@ -214,6 +277,26 @@ auth.post(
       return formAgain(c, 'login', 401, values, { form: WRONG }, () => apiError('unauthorized', WRONG));
     }
     await clearAttempts(db, attempt);
+    if (!user.email_verified_at) {
+      // The right password, so saying the address is unconfirmed reveals nothing new; the link
+      // goes out again (a few times an hour at most).
+      if (await accountMailAllowed(c.env, db, user.id)) {
+        const { token, hash } = await newToken();
+        const mail = await verifyEmailMail({
+          username: user.username,
+          link: publicLink(c.env, '/verify-email', { token }),
+        });
+        const ids = await writeMail(db, [{ to: user.email, ...mail }], {
+          hash,
+          userId: user.id,
+          purpose: 'verify',
+          email: user.email,
+        });
+        enqueueMail(c, ids);
+      }
+      const values = { username: form.username, next: safeNextPath(form.next) ?? undefined };
+      return formAgain(c, 'login', 403, values, { form: UNCONFIRMED }, () => apiError('forbidden', UNCONFIRMED));
+    }
     return signedIn(c, user, form.next, 200);
   },
 );
@@ -225,15 +308,21 @@ auth.post('/api/auth/logout', async (c) => {
   return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
 });
 
-auth.get('/api/auth/me', (c) => {
+auth.get('/api/auth/me', async (c) => {
   const user = c.var.user;
   const rep = representation(c);
   if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
+  const account = rep === 'json' && user ? await findAccountById(c.var.db, user.id) : undefined;
   return respond(c, {
     title: 'Your account',
     page: () => <AccountView user={user} />,
     fragment: () => <UserSlot user={user} />,
-    json: () => ({ username: user?.username, points: user?.points, role: user?.role }),
+    json: () => ({
+      username: user?.username,
+      points: user?.points,
+      role: user?.role,
+      email_verified: Boolean(account?.email_verified_at),
+    }),
   });
 });
 

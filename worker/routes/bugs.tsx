@@ -41,6 +41,7 @@ import { discardScreenshots, listScreenshots, putScreenshots } from '../db/scree
 import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
+import { recordEvent } from '../lib/metrics';
 import { representation } from '../lib/negotiate';
 import { afterWrite, respond } from '../lib/respond';
 import { mayMoveState } from '../lib/states';
@@ -616,6 +617,7 @@ bugs.post(
       created = false;
       if (id === undefined) throw err;
     }
+    if (created) recordEvent(c.env, 'report_filed');
     const location = `/bugs/${id}`;
     const saved = async () => (await findBugById(c.var.db, id, user)) ?? fail(404);
     return afterWrite(c, {

@@ -13,8 +13,12 @@ const ops = new Hono<AppEnv>();
 
 type Check = { ok: boolean; [detail: string]: unknown };
 
+/** Unsent mail older than this fails the deep health check. */
+export const BACKLOG_MINUTES = 30;
+
 /**
- * What the rollout waits on: D1 answers, the migrations this code needs are applied. Always JSON,
+ * What the rollout waits on: D1 answers, the migrations this code needs are applied, mail is not
+ * stuck in the outbox (the local Queue reports no backlog, so the outbox table is asked). Always JSON,
  * never cached; 503 when any check fails. Names what it checked, never an error's text.
  */
 ops.get('/api/health/deep', async (c) => {
@@ -36,6 +40,16 @@ ops.get('/api/health/deep', async (c) => {
     } catch {
       checks.migrations = { ok: false, needs: LATEST_MIGRATION };
     }
+  }
+  if (checks.migrations?.ok) {
+    // Mail waiting to go: the queue delivers within seconds and the cron sweep re-queues what
+    // waited 10 minutes, so anything older than BACKLOG_MINUTES means mail is stuck.
+    const { rows } = await sql<{ n: number; oldest: string | null }>`
+      SELECT count(*) AS n, min(created_at) AS oldest FROM outbox WHERE status IN ('pending', 'failed')`.execute(db);
+    const pending = rows[0]?.n ?? 0;
+    const oldest = rows[0]?.oldest ?? null;
+    const minutes = oldest ? Math.floor((Date.now() - Date.parse(oldest)) / 60_000) : 0;
+    checks.outbox = { ok: minutes < BACKLOG_MINUTES, pending, oldest_minutes: minutes };
   }
   const ok = Object.values(checks).every((ch) => ch.ok) && 'migrations' in checks;
   c.header('Cache-Control', 'no-store');

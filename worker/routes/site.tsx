@@ -8,6 +8,7 @@ import { pingDb } from '../db';
 import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
 import { apiError, fail, jsonError } from '../lib/errors';
+import { log } from '../lib/log';
 import { representation } from '../lib/negotiate';
 import { respond } from '../lib/respond';
 import { isValidHostname } from '../lib/url';
@@ -71,7 +72,13 @@ site.get('/api/health', async (c) => {
   try {
     await pingDb(c.var.db);
   } catch (err) {
-    console.error(JSON.stringify({ requestId: c.var.requestId, msg: 'health check failed', error: String(err) }));
+    log({
+      level: 'error',
+      type: 'event',
+      name: 'health_check_failed',
+      request_id: c.var.requestId,
+      error: { name: err instanceof Error ? err.name : 'Error', message: String(err).slice(0, 300) },
+    });
     c.header('Cache-Control', 'no-store');
     return jsonError(c, apiError('service_unavailable', 'The database did not answer.'));
   }
