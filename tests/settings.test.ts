@@ -1,6 +1,18 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { call, count, lastMailTo, mailedToken, mailsTo, PASSWORD, sessionCookie, signUp, uniqueHost } from './helpers';
+import { bugIdOf, image, postMultipart, shotsOf, storedBytes } from './evidence-helpers';
+import {
+  call,
+  count,
+  lastMailTo,
+  mailedToken,
+  mailsTo,
+  makeAdmin,
+  PASSWORD,
+  sessionCookie,
+  signUp,
+  uniqueHost,
+} from './helpers';
 
 const NEW_PASSWORD = 'a brand new passphrase 42';
 const fresh = (prefix: string) => `${prefix}_${Math.random().toString(36).slice(2, 10)}`;
@@ -266,5 +278,45 @@ describe('delete my account', () => {
     });
     expect(res.status).toBe(422);
     expect(await res.text()).toMatch(/^<form id="delete-form"/);
+  });
+});
+
+describe('deleting an account: what hangs off its private reports goes too, R2 included', () => {
+  it('screenshots (rows and R2 objects), edit revisions, timeline events and flags of a private report', async () => {
+    const u = await signUp('leaving_r2');
+    const admin = await signUp('admin_r2');
+    await makeAdmin(admin.id);
+    const host = uniqueHost('r2');
+    const res = await postMultipart(
+      '/api/bugs',
+      { url: `https://${host}/p`, title: `A private report on ${host}`, private: 'on' },
+      [{ name: 'shot.png', bytes: image('png').bytes }],
+      { cookie: u.cookie },
+    );
+    expect(res.status).toBe(303);
+    const priv = bugIdOf(res);
+    const [shot] = await shotsOf(priv);
+    expect(shot && (await storedBytes(shot.key))).toBeTruthy();
+    // An edit (a revision) and a state change (a timeline event) on it.
+    await call(`/bugs/${priv}/edit`, {
+      cookie: u.cookie,
+      form: {
+        url: `https://${host}/p`,
+        title: `An edited private report on ${host}`,
+        label: 'general',
+        severity: 'low',
+      },
+    });
+    await call(`/bugs/${priv}/state`, { cookie: admin.cookie, form: { state: 'triaged', note: '' } });
+    expect(await count('bug_revisions', 'bug_id = ?', priv)).toBe(1);
+    expect(await count('bug_events', 'bug_id = ?', priv)).toBeGreaterThan(0);
+
+    const del = await call('/settings/delete', { cookie: u.cookie, form: { password: PASSWORD } });
+    expect(del.status).toBe(303);
+    expect(await count('bugs', 'id = ?', priv)).toBe(0);
+    for (const table of ['screenshots', 'bug_revisions', 'bug_events', 'bug_flags']) {
+      expect(await count(table, 'bug_id = ?', priv), table).toBe(0);
+    }
+    expect(await storedBytes(shot?.key ?? '')).toBeNull();
   });
 });
