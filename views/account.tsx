@@ -1,10 +1,10 @@
 import type { OutboxRow } from '../worker/db/outbox';
 import type { TokenState } from '../worker/db/tokens';
+import { NewPasswordFields, PASSWORD } from './auth';
 import { Field, HtmxForm } from './components/form';
 import { When } from './components/when';
 
 export type FormErrors = Partial<Record<string, string>>;
-const PASSWORD = { type: 'password', required: true, maxlength: 256 } as const;
 
 /** The one answer to every sign-up that passed validation: the same whether or not the address had an account. */
 export function CheckEmailPage() {
@@ -121,22 +121,7 @@ export function ResetForm({ token, errors = {} }: { token: string; errors?: Form
   return (
     <HtmxForm id="reset-form" class="auth-form" action="/reset-password" errors={errors} novalidate>
       <input type="hidden" name="token" value={token} />
-      <Field
-        name="password"
-        label="New password"
-        hint="At least 12 characters, and not a common password."
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-        minlength={12}
-      />
-      <Field
-        name="password_confirmation"
-        label="New password again"
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-      />
+      <NewPasswordFields errors={errors} label="New password" />
       <button type="submit">Set new password</button>
     </HtmxForm>
   );
@@ -196,22 +181,7 @@ export function PasswordSettingsForm({ errors = {} }: { errors?: FormErrors }) {
         {...PASSWORD}
         autocomplete="current-password"
       />
-      <Field
-        name="password"
-        label="New password"
-        hint="At least 12 characters, and not a common password."
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-        minlength={12}
-      />
-      <Field
-        name="password_confirmation"
-        label="New password again"
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-      />
+      <NewPasswordFields errors={errors} label="New password" />
       <button type="submit">Change password</button>
     </HtmxForm>
   );

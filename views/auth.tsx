@@ -22,7 +22,40 @@ function AuthForm(props: { id: string; action: string; values: AuthValues; error
 }
 
 /** What every password field says; the Worker refuses more than 256 characters before hashing. */
-const PASSWORD = { type: 'password', required: true, maxlength: 256 } as const;
+export const PASSWORD = { type: 'password', required: true, maxlength: 256 } as const;
+
+/**
+ * A new password and its confirmation: sign-up, reset and the settings page ask the same way
+ * (`label` is "Password" or "New password"; the second field adds "again").
+ */
+export function NewPasswordFields({
+  errors,
+  label = 'Password',
+}: {
+  errors: Partial<Record<string, string>>;
+  label?: string;
+}) {
+  return (
+    <>
+      <Field
+        name="password"
+        label={label}
+        hint="At least 12 characters, and not a common password."
+        errors={errors}
+        {...PASSWORD}
+        autocomplete="new-password"
+        minlength={12}
+      />
+      <Field
+        name="password_confirmation"
+        label={`${label} again`}
+        errors={errors}
+        {...PASSWORD}
+        autocomplete="new-password"
+      />
+    </>
+  );
+}
 
 /** Sign-up form; passwords are never echoed back, everything else is. */
 export function SignupForm({ values = {}, errors = {} }: AuthFormProps) {
@@ -50,22 +83,7 @@ export function SignupForm({ values = {}, errors = {} }: AuthFormProps) {
         maxlength={254}
         value={values.email ?? ''}
       />
-      <Field
-        name="password"
-        label="Password"
-        hint="At least 12 characters, and not a common password."
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-        minlength={12}
-      />
-      <Field
-        name="password_confirmation"
-        label="Password again"
-        errors={errors}
-        {...PASSWORD}
-        autocomplete="new-password"
-      />
+      <NewPasswordFields errors={errors} />
       <button type="submit">Sign up</button>
     </AuthForm>
   );

@@ -1,11 +1,10 @@
 import type { Revision } from '../../worker/db/revisions';
-import { LABELS, SEVERITIES } from '../../worker/db/schema';
-import { Field, HtmxForm, Options } from '../components/form';
+import { Field, HtmxForm } from '../components/form';
 import { LABEL_NAMES, SEVERITY_NAMES } from '../components/format';
 import { Markdown } from '../components/markdown';
 import { When } from '../components/when';
-import { MarkdownPreview, PreviewButton } from './evidence';
-import type { FieldErrors, ReportValues } from './report';
+import { PreviewButton } from './evidence';
+import { DescriptionField, type FieldErrors, LabelAndSeverity, type ReportValues } from './report';
 
 /**
  * The edit form: the report form's fields and names (url, title, description, label, severity),
@@ -47,30 +46,8 @@ export function EditForm({
         maxlength={200}
         value={values.title ?? ''}
       />
-      <Field
-        as="textarea"
-        name="description"
-        label="What happens, and what should happen instead?"
-        hint="Markdown: **bold**, `code`, ``` fenced code ```, [links](https://example.com)."
-        errors={errors}
-        rows={8}
-        maxlength={10000}
-      >
-        {values.description ?? ''}
-      </Field>
-      {preview !== undefined ? <MarkdownPreview text={preview} label="Preview of the description" /> : null}
-      <div class="row">
-        <div>
-          <Field as="select" name="label" label="Label" errors={errors}>
-            <Options values={LABELS} names={LABEL_NAMES} selected={values.label ?? 'general'} />
-          </Field>
-        </div>
-        <div>
-          <Field as="select" name="severity" label="Severity" errors={errors}>
-            <Options values={SEVERITIES} names={SEVERITY_NAMES} selected={values.severity ?? 'none'} />
-          </Field>
-        </div>
-      </div>
+      <DescriptionField value={values.description} errors={errors} preview={preview} rows={8} />
+      <LabelAndSeverity values={values} errors={errors} />
       <div class="form-actions">
         <button type="submit">Save changes</button>
         <PreviewButton />

@@ -86,32 +86,10 @@ export function ReportForm({
         {...similarLookup('#url')}
       />
 
-      <Field
-        as="textarea"
-        name="description"
-        label="What happens, and what should happen instead?"
-        hint="Markdown: **bold**, `code`, ``` fenced code ```, [links](https://example.com)."
-        errors={errors}
-        rows={6}
-        maxlength={10000}
-      >
-        {values.description ?? ''}
-      </Field>
-      {preview !== undefined ? <MarkdownPreview text={preview} label="Preview of the description" /> : null}
+      <DescriptionField value={values.description} errors={errors} preview={preview} rows={6} />
       <ScreenshotField error={errors.screenshots} refused={filesRefused} />
 
-      <div class="row">
-        <div>
-          <Field as="select" name="label" label="Label" errors={errors}>
-            <Options values={LABELS} names={LABEL_NAMES} selected={values.label ?? 'general'} />
-          </Field>
-        </div>
-        <div>
-          <Field as="select" name="severity" label="Severity" errors={errors}>
-            <Options values={SEVERITIES} names={SEVERITY_NAMES} selected={values.severity ?? 'none'} />
-          </Field>
-        </div>
-      </div>
+      <LabelAndSeverity values={values} errors={errors} />
       {signedIn || values.private ? (
         <label class="check">
           <input type="checkbox" name="private" value="on" checked={values.private === true} /> Private report (only you
@@ -250,5 +228,48 @@ export function SimilarPage({
       <h2>Not there? Report it</h2>
       <ReportForm values={values} signedIn={signedIn} />
     </>
+  );
+}
+
+/** The description (Markdown) and, after a Preview, how it renders: the report and edit forms. */
+export function DescriptionField(props: {
+  value?: string | undefined;
+  errors: FieldErrors;
+  preview?: string | undefined;
+  rows: number;
+}) {
+  return (
+    <>
+      <Field
+        as="textarea"
+        name="description"
+        label="What happens, and what should happen instead?"
+        hint="Markdown: **bold**, `code`, ``` fenced code ```, [links](https://example.com)."
+        errors={props.errors}
+        rows={props.rows}
+        maxlength={10000}
+      >
+        {props.value ?? ''}
+      </Field>
+      {props.preview !== undefined ? <MarkdownPreview text={props.preview} label="Preview of the description" /> : null}
+    </>
+  );
+}
+
+/** Label and severity side by side: the report and edit forms. */
+export function LabelAndSeverity({ values, errors }: { values: ReportValues; errors: FieldErrors }) {
+  return (
+    <div class="row">
+      <div>
+        <Field as="select" name="label" label="Label" errors={errors}>
+          <Options values={LABELS} names={LABEL_NAMES} selected={values.label ?? 'general'} />
+        </Field>
+      </div>
+      <div>
+        <Field as="select" name="severity" label="Severity" errors={errors}>
+          <Options values={SEVERITIES} names={SEVERITY_NAMES} selected={values.severity ?? 'none'} />
+        </Field>
+      </div>
+    </div>
   );
 }
