@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import rebuildCounters from '../scripts/sql/rebuild-counters.sql?raw';
 import rebuildScores from '../scripts/sql/rebuild-scores.sql?raw';
 import { bugStats } from '../worker/db/bugs';
@@ -210,6 +210,29 @@ describe('states: outcome points in the ledger', () => {
     expect(await sums(id)).toMatchObject({ accepted: 20 });
     expect((await env.DB.prepare('SELECT count(*) AS n FROM bug_events WHERE bug_id = ?').bind(id).first())?.n).toBe(1);
     await expectScoresMatchLedger(user);
+  });
+
+  it('two moves in the same millisecond from the same state: still one winner and one award', async () => {
+    // Workers' clocks stand still between I/O, so two requests can read the same millisecond.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-27T12:00:00.000Z'));
+    try {
+      const user = await quickUser('race_ms');
+      const id = await seedBug({ userId: user, severity: 'critical' });
+      const row = (await stateRow(db(), id))!;
+      const m = { to: 'accepted' as const, reopen: false };
+      const both = await Promise.all(
+        [0, 1].map(() => changeState(db(), { bug: row, actorId: null, move: m, kind: 'state_changed', note: '' })),
+      );
+      expect(both.filter((r) => r !== null)).toHaveLength(1);
+      expect(await sums(id)).toMatchObject({ accepted: 20 });
+      expect((await env.DB.prepare('SELECT count(*) AS n FROM bug_events WHERE bug_id = ?').bind(id).first())?.n).toBe(
+        1,
+      );
+      await expectScoresMatchLedger(user);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('take-backs count in the months of the rows they reverse; reopening books them back the same way', async () => {

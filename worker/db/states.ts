@@ -78,10 +78,21 @@ export interface StateChange {
  * after it hangs on the event that update let through: a concurrent move makes this one write
  * nothing. Returns the new event's id and the state reached, or null when it lost that race.
  */
+let lastMove = 0;
+
+/**
+ * The time of a move, never the same millisecond twice in this isolate: a Worker's clock stands
+ * still between I/O, and the move's event is found again by (bug, time) inside its batch.
+ */
+function distinctNow(): string {
+  lastMove = Math.max(Date.now(), lastMove + 1);
+  return new Date(lastMove).toISOString();
+}
+
 export async function changeState(db: DB, change: StateChange): Promise<{ eventId: number; to: State } | null> {
   const { bug, move } = change;
   const from = bug.state;
-  const now = new Date().toISOString();
+  const now = distinctNow();
   let to = move.to;
   let restoreFrom: number | null = null;
   if (move.reopen) {
@@ -119,9 +130,11 @@ export async function changeState(db: DB, change: StateChange): Promise<{ eventI
       .where('id', '=', bug.id)
       .where('state', '=', from)
       .compile(),
+    // changes(): only when this batch's guarded update changed the row (a concurrent move that
+    // wrote the same state and time must not make this one count too).
     sql`INSERT INTO bug_events (bug_id, user_id, kind, from_state, to_state, note, duplicate_of, created_at)
       SELECT id, ${change.actorId}, ${change.kind}, ${from}, ${to}, ${change.note}, duplicate_of, ${now}
-      FROM bugs WHERE id = ${bug.id} AND state = ${to} AND updated_at = ${now}
+      FROM bugs WHERE id = ${bug.id} AND state = ${to} AND updated_at = ${now} AND changes() = 1
       RETURNING id`.compile(db),
     ...ledgerStatements(db, bug, from, to, move.reopen, restoreFrom, ev, now),
     ...refreshCounters(db, { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } }),
