@@ -1,13 +1,38 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PUBLIC_FRAGMENTS } from '../worker/app';
 import { embedCacheKey } from '../worker/middleware/public';
 import { call, ORIGIN, signUp } from './helpers';
 
 const FOREIGN = { Origin: 'https://chapter.example.org' };
 
+/**
+ * Cache writes happen after the answer (executionCtx.waitUntil), so a test that purges must first
+ * let earlier writes land: every put goes through this tracker, and `hold` keeps the next ones back.
+ */
+const pendingPuts = new Set<Promise<void>>();
+let hold: Promise<void> | null = null;
+const realPut = caches.default.put.bind(caches.default);
+beforeAll(() => {
+  vi.spyOn(caches.default, 'put').mockImplementation((key, res) => {
+    const done = (async () => {
+      if (hold) await hold;
+      await realPut(key, res);
+    })();
+    pendingPuts.add(done);
+    return done.finally(() => pendingPuts.delete(done));
+  });
+});
+afterAll(() => vi.restoreAllMocks());
+
+/** Waits until every cache write started so far has landed. */
+async function cacheWritten(): Promise<void> {
+  await Promise.allSettled([...pendingPuts]);
+}
+
 /** Drops the cached fragment and JSON of `path`, so the next request is computed, not replayed. */
 async function purge(path: string): Promise<string> {
+  await cacheWritten();
   const url = new URL(path, ORIGIN);
   const params = PUBLIC_FRAGMENTS[url.pathname as keyof typeof PUBLIC_FRAGMENTS];
   for (const rep of ['fragment', 'json'] as const) await caches.default.delete(embedCacheKey(url, rep, params));
@@ -83,6 +108,7 @@ describe('embed security: public fragments', () => {
       const first = await call(`${path}?${q}`, { hx: true });
       expect(first.headers.get('X-BLT-Cache')).toBe('MISS');
       const body = await first.text();
+      await cacheWritten();
       const second = await call(`${path}?${q}`, { hx: true });
       expect(second.headers.get('X-BLT-Cache')).toBe('HIT');
       expect(await second.text()).toBe(body);
@@ -123,6 +149,7 @@ describe('embed cache: keyed on the known parameters only (issue 7 item 16)', ()
   it('/api/stats with a random unknown parameter is answered from the cache, not D1', async () => {
     await purge('/api/stats');
     expect((await call('/api/stats', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
+    await cacheWritten();
     for (const q of [`fresh=${Math.random()}`, `nocache=${Date.now()}`, 'a=1&b=2']) {
       const res = await call(`/api/stats?${q}`, { hx: true });
       expect(res.status).toBe(200);
@@ -134,6 +161,7 @@ describe('embed cache: keyed on the known parameters only (issue 7 item 16)', ()
     await purge('/api/leaderboard?limit=7');
     await purge('/api/leaderboard?limit=8');
     expect((await call('/api/leaderboard?limit=7', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
+    await cacheWritten();
     expect((await call('/api/leaderboard?limit=7&fresh=1', { hx: true })).headers.get('X-BLT-Cache')).toBe('HIT');
     expect((await call('/api/leaderboard?fresh=2&limit=7', { hx: true })).headers.get('X-BLT-Cache')).toBe('HIT');
     expect((await call('/api/leaderboard?limit=8&fresh=1', { hx: true })).headers.get('X-BLT-Cache')).toBe('MISS');
@@ -201,5 +229,26 @@ describe('embed security: everything else stays same-origin', () => {
       headers: { ...FOREIGN, 'Access-Control-Request-Method': 'POST' },
     });
     expect(res.headers.get('Access-Control-Allow-Origin')).toBeNull();
+  });
+});
+
+describe('embed cache writes', () => {
+  it('the answer does not wait for the Cache API write (executionCtx.waitUntil)', async () => {
+    await purge('/api/stats');
+    let release: () => void = () => {};
+    hold = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      const answered = call('/api/stats', { hx: true }).then((r) => r.status);
+      const first = await Promise.race([answered, new Promise((r) => setTimeout(() => r('waited'), 2000))]);
+      expect(first).toBe(200);
+      expect(pendingPuts.size).toBe(1);
+    } finally {
+      hold = null;
+      release();
+    }
+    await cacheWritten();
+    expect((await call('/api/stats', { hx: true })).headers.get('X-BLT-Cache')).toBe('HIT');
   });
 });

@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { accepts } from 'hono/accepts';
 
 /** The three ways one URL answers (ARCHITECTURE.md "One URL, several representations"). */
 export type Representation = 'page' | 'fragment' | 'json';
@@ -24,19 +25,20 @@ export function representationOf(c: Context): Representation {
   ) {
     return 'fragment';
   }
-  return prefersJson(c.req.header('Accept')) ? 'json' : 'page';
+  return prefersJson(c) ? 'json' : 'page';
 }
 
-/** True when the client lists JSON before (or instead of) HTML; browsers never do. */
-export function prefersJson(accept: string | undefined): boolean {
-  if (!accept) return false;
-  const types = accept.split(',').map((part) => part.split(';')[0]?.trim().toLowerCase());
-  const json = types.findIndex(
-    (t) => t === 'application/json' || (t?.startsWith('application/') && t.endsWith('+json')),
+/**
+ * True when the client's Accept header, q-values honoured (hono/accepts), ranks JSON above HTML:
+ * `application/json;q=0, text/html` and a bare wildcard (star/star) are HTML, JSON alone (or `application/*`) is JSON.
+ * Equal q-values keep the client's order (the first listed wins), and no Accept, or one naming
+ * neither, is the page: browsers never ask for JSON first.
+ */
+export function prefersJson(c: Context): boolean {
+  return (
+    accepts(c, { header: 'Accept', supports: ['text/html', 'application/json'], default: 'text/html' }) ===
+    'application/json'
   );
-  if (json === -1) return false;
-  const html = types.findIndex((t) => t === 'text/html' || t === '*/*');
-  return html === -1 || json < html;
 }
 
 /** Same-origin relative paths only: "/bugs?x" yes; "//evil", "https://…", "/\\evil" no. */

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler, Next } from 'hono';
+import { cors } from 'hono/cors';
 import { representation } from '../lib/negotiate';
 import type { AppEnv } from '../types';
 
@@ -53,19 +54,20 @@ export function publicFragment(opts: { maxAge?: number; params: readonly string[
   if (!Number.isInteger(maxAge) || maxAge <= 0) throw new Error('publicFragment: maxAge must be a positive integer');
   const params = [...opts.params];
   if (params.some((p) => !/^[a-z_]+$/.test(p))) throw new Error('publicFragment: params are query parameter names');
-  const cors = {
-    'Access-Control-Allow-Origin': '*',
-    'Access-Control-Expose-Headers': 'ETag, X-BLT-Cache',
-  };
+  // Open CORS without credentials (hono/cors): any page may read these, no cookie is involved.
+  const openCors = cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+    allowHeaders: [...HTMX_REQUEST_HEADERS, 'Accept', 'If-None-Match'],
+    exposeHeaders: ['ETag', 'X-BLT-Cache'],
+    maxAge: 86400,
+  });
   return async function publicFragment(c, next) {
-    if (c.req.method === 'OPTIONS') {
-      return c.body(null, 204, {
-        ...cors,
-        'Access-Control-Allow-Methods': 'GET, HEAD, OPTIONS',
-        'Access-Control-Allow-Headers': [...HTMX_REQUEST_HEADERS, 'Accept', 'If-None-Match'].join(', '),
-        'Access-Control-Max-Age': '86400',
-      });
-    }
+    // The preflight is answered by cors() itself; every other answer gets its headers on the way.
+    return openCors(c, () => cachedFragment(c, next));
+  };
+
+  async function cachedFragment(c: Context<AppEnv>, next: Next): Promise<void> {
     const rep = representation(c);
     if (rep === 'page' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
 
@@ -91,9 +93,13 @@ export function publicFragment(opts: { maxAge?: number; params: readonly string[
       headers.delete('X-Request-Id');
       headers.set('Cache-Control', `public, max-age=${maxAge}`);
       headers.set('ETag', await etagOf(body));
-      if (!bypass) await cache.put(key, new Response(body, { status: 200, headers }));
+      // Written after the answer has gone (waitUntil): the reader never waits for the cache.
+      if (!bypass) c.executionCtx.waitUntil(cache.put(key, new Response(body, { status: 200, headers })));
     }
-    for (const [k, v] of Object.entries(cors)) headers.set(k, v);
+    for (const k of ['Access-Control-Allow-Origin', 'Access-Control-Expose-Headers']) {
+      const v = c.res.headers.get(k);
+      if (v) headers.set(k, v);
+    }
     headers.set('X-BLT-Cache', state);
     headers.set('X-Request-Id', c.var.requestId);
     const etag = headers.get('ETag') ?? '';
@@ -104,5 +110,5 @@ export function publicFragment(opts: { maxAge?: number; params: readonly string[
     }
     // Assigned, not returned: after next() Hono ignores a returned response.
     c.res = new Response(body, { status: 200, headers });
-  };
+  }
 }
