@@ -134,6 +134,16 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     created_at: 'TEXT',
     sent_at: 'TEXT',
   },
+  api_tokens: {
+    id: 'INTEGER',
+    user_id: 'INTEGER',
+    name: 'TEXT',
+    token_hash: 'TEXT',
+    scopes: 'TEXT',
+    created_at: 'TEXT',
+    last_used_at: 'TEXT',
+    revoked_at: 'TEXT',
+  },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */

@@ -10,6 +10,7 @@ import { ErrorView } from '../views/errors';
 import { Layout } from '../views/layout';
 import { apiError, codeForStatus, ERROR_TEXT, fail } from './lib/errors';
 import { respond } from './lib/respond';
+import { apiToken } from './middleware/api-token';
 import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
 import { formToken, sameOriginForms } from './middleware/form-token';
@@ -27,6 +28,7 @@ import ops from './routes/ops';
 import outbox from './routes/outbox';
 import site from './routes/site';
 import states from './routes/states';
+import tokens, { apiDocs } from './routes/tokens';
 import users from './routes/users';
 import type { AppEnv } from './types';
 
@@ -94,9 +96,10 @@ export function createApp() {
   app.use(UPLOAD_PATH, uploadBodyLimit({ uploadBytes: MAX_UPLOAD_BYTES, formBytes: MAX_BODY_BYTES }));
   app.use(formBodiesOnly());
   app.use(sameOriginForms());
-  // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
-  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
   app.use(database());
+  app.use(apiToken());
+  // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work but a token's).
+  for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
   app.route('/', account);
@@ -108,6 +111,11 @@ export function createApp() {
   app.route('/', leaderboard);
   app.route('/', users);
   app.route('/', ops);
+  app.route('/', tokens);
+  app.route(
+    '/',
+    apiDocs(() => app.routes),
+  );
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {

@@ -22,6 +22,8 @@ export interface Env {
   RATE_SIGNUPS_PER_IP?: string;
   RATE_FLAGS_PER_USER?: string;
   RATE_FLAGS_PER_IP?: string;
+  /** Requests per hour of one API token (middleware/api-token.ts). */
+  RATE_API_PER_TOKEN?: string;
   /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
   LOGIN_LIMIT_ACCOUNT_IP?: string;
   LOGIN_LIMIT_ACCOUNT?: string;

@@ -1,6 +1,7 @@
 import type { CompiledQuery } from 'kysely';
 import { tombstoneUsername } from '../lib/credentials';
 import { newSessionKey } from '../lib/session';
+import { revokeAllApiTokens } from './api-tokens';
 import type { DB } from './index';
 import { insertMail, type Mail } from './outbox';
 import { insertToken, pruneTokens, revokeTokens } from './tokens';
@@ -160,6 +161,7 @@ export async function resetPassword(db: DB, userId: number, passwordHash: string
       .where('deleted_at', 'is', null)
       .compile(),
     revokeTokens(db, userId, ['reset', 'change_email'], now),
+    revokeAllApiTokens(db, userId, now),
   ]);
 }
 
@@ -172,6 +174,7 @@ export async function changePassword(db: DB, userId: number, passwordHash: strin
       .where('id', '=', userId)
       .compile(),
     revokeTokens(db, userId, ['reset'], now),
+    revokeAllApiTokens(db, userId, now),
   ]);
 }
 
@@ -314,6 +317,7 @@ export async function deleteAccount(
     db.deleteFrom('points').where('user_id', '=', userId).compile(),
     db.deleteFrom('user_scores').where('user_id', '=', userId).compile(),
     db.deleteFrom('email_tokens').where('user_id', '=', userId).compile(),
+    db.deleteFrom('api_tokens').where('user_id', '=', userId).compile(),
     db.deleteFrom('outbox').where('to_address', '=', user.email).compile(),
     db.deleteFrom('login_attempts').where('account', '=', `u:${userId}`).compile(),
     db

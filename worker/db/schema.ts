@@ -24,6 +24,7 @@ export interface Database {
   bug_flags: BugFlagsTable;
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
+  api_tokens: ApiTokensTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -298,3 +299,19 @@ export interface OutboxTable {
 export type Domain = Selectable<DomainsTable>;
 export type Bug = Selectable<BugsTable>;
 export type Comment = Selectable<CommentsTable>;
+
+export const API_SCOPES = ['read', 'report', 'comment', 'triage'] as const;
+export type ApiScope = (typeof API_SCOPES)[number];
+
+/** Personal API tokens (migrations/0011_api_tokens.sql); only the token's SHA-256 is stored. */
+export interface ApiTokensTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  /** Space-separated API_SCOPES. */
+  scopes: string;
+  created_at: Timestamp;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}

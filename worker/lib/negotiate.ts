@@ -5,7 +5,7 @@ import { accepts } from 'hono/accepts';
 export type Representation = 'page' | 'fragment' | 'json';
 
 /** Every header that changes the answer; caches must key on all of them. */
-export const VARY = 'HX-Request, HX-Request-Type, HX-History-Restore-Request, Accept';
+export const VARY = 'HX-Request, HX-Request-Type, HX-History-Restore-Request, Accept, Authorization';
 
 /**
  * Decides how to answer from the request alone, and says so in `Vary`.
@@ -18,6 +18,8 @@ export function representation(c: Context): Representation {
 
 /** The same decision without touching the response (for the request log line). */
 export function representationOf(c: Context): Representation {
+  // API-token clients always get JSON, errors included (middleware/api-token.ts).
+  if (c.req.header('Authorization') !== undefined) return 'json';
   if (
     c.req.header('HX-Request') === 'true' &&
     c.req.header('HX-History-Restore-Request') !== 'true' &&

@@ -1,3 +1,4 @@
+import type { Context, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
 import { fail } from './errors';
 
@@ -98,4 +99,38 @@ export function keptFields<K extends string>(raw: unknown, names: readonly K[]):
     if (typeof v === 'string') out[n] = v;
   }
   return out;
+}
+
+/** True when the request body is JSON (only API-token requests get this far with one: middleware/security.ts). */
+export function hasJsonBody(c: Context): boolean {
+  return /^application\/json\b/i.test(c.req.header('Content-Type') ?? '');
+}
+
+/**
+ * One body validator for forms and, from API-token clients, JSON: `make(target)` builds the
+ * route's zValidator for a target, with the same schema and hook, and this picks the one the
+ * body's Content-Type calls for. A JSON body's result is also filed under `form`, so handlers
+ * read `c.req.valid('form')` whatever came in. Schemas accept form text and JSON types alike
+ * (`checkbox()`, `wholeNumberText()`), so neither needs a cast.
+ */
+export function formOrJson<M extends MiddlewareHandler>(make: (target: 'form' | 'json') => M): M {
+  const form = make('form');
+  const json = make('json');
+  const either: MiddlewareHandler = async function formOrJson(c, next) {
+    if (!hasJsonBody(c)) return form(c, next);
+    return json(c, async () => {
+      c.req.addValidatedData('form', c.req.valid('json' as never));
+      await next();
+    });
+  };
+  // The same middleware type as make's: it runs one of the two it was given.
+  return either as M;
+}
+
+/** A checkbox: absent or JSON false is off; JSON true or the form's `on` (or true/1) is on. */
+export function checkbox(message: string) {
+  return z
+    .union([z.boolean(), z.enum(['on', 'true', '1'])], { error: message })
+    .optional()
+    .transform((v) => v === true || typeof v === 'string');
 }

@@ -104,6 +104,9 @@ export function formToken(): MiddlewareHandler<AppEnv> {
 export function sameOriginForms(): MiddlewareHandler<AppEnv> {
   return async function sameOriginForms(c, next) {
     if (!UNSAFE.has(c.req.method)) return next();
+    // An API-token request carries no cookie the server reads (the token alone is checked, by
+    // middleware/api-token.ts, and a bad one is 401): there is no ambient authority to forge.
+    if (c.req.header('Authorization') !== undefined) return next();
     // `Origin: null` names no origin: browsers send it from pages with Referrer-Policy:
     // no-referrer (the mailed-link pages) as well as from sandboxed frames, so it counts as absent
     // and Sec-Fetch-Site or the form token decides.

@@ -45,15 +45,20 @@ export function securityHeaders(opts: { frameable?: boolean } = {}): MiddlewareH
 
 const FORM_TYPES = /^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i;
 
+const JSON_TYPE = /^application\/json\b/i;
+
 /**
- * Unsafe methods take HTML-form bodies only: that is what our forms and documented scripts
- * send, and it keeps every write behind csrf()'s Origin / Sec-Fetch-Site check.
+ * Unsafe methods take HTML-form bodies only: that is what our forms send, and it keeps every
+ * cookie write behind the same-origin check. A request with `Authorization` (an API token,
+ * checked by middleware/api-token.ts) may also send JSON, or no body at all.
  */
 export function formBodiesOnly(): MiddlewareHandler<AppEnv> {
   return async function formBodiesOnly(c, next) {
     const m = c.req.method;
-    if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !FORM_TYPES.test(c.req.header('content-type') ?? '')) {
-      fail(415);
+    const type = c.req.header('content-type');
+    if (m !== 'GET' && m !== 'HEAD' && m !== 'OPTIONS' && !FORM_TYPES.test(type ?? '')) {
+      const bearer = c.req.header('Authorization') !== undefined;
+      if (!bearer || (type !== undefined && !JSON_TYPE.test(type))) fail(415);
     }
     await next();
   };

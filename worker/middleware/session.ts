@@ -12,6 +12,8 @@ import type { AppEnv } from '../types';
 export function session(): MiddlewareHandler<AppEnv> {
   return async function session(c, next) {
     const key = sessionKey(c.env.JWT_SECRET);
+    // With an API token the token decides (middleware/api-token.ts); the cookie is never read.
+    if (c.req.header('Authorization') !== undefined) return next();
     c.set('user', null);
     const token = readSessionCookie(c);
     if (token) {

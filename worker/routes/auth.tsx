@@ -17,12 +17,14 @@ import { createAccount, findAccountByEmail, findAccountById, writeMail, writeNoM
 import { takeWriteSlot } from '../db/limits';
 import { attemptFor, clearAttempts, loginLimits, reserveAttempt } from '../db/throttle';
 import { bumpSessionVersion, ensureSessionKey, findUserByLogin, usernameUnavailable } from '../db/users';
+import * as api from '../lib/api-schemas';
 import { passwordProblem, RESERVED_USERNAME_RE, usernameSkeleton } from '../lib/credentials';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { limitOf, writeSlot } from '../lib/limits';
 import { enqueueMail, publicLink } from '../lib/mail';
 import { recordEvent } from '../lib/metrics';
 import { headerSafePath, representation, safeNextPath } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie, sessionKey, signSession, writeSessionCookie } from '../lib/session';
@@ -308,23 +310,31 @@ auth.post('/api/auth/logout', async (c) => {
   return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
 });
 
-auth.get('/api/auth/me', async (c) => {
-  const user = c.var.user;
-  const rep = representation(c);
-  if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
-  const account = rep === 'json' && user ? await findAccountById(c.var.db, user.id) : undefined;
-  return respond(c, {
-    title: 'Your account',
-    page: () => <AccountView user={user} />,
-    fragment: () => <UserSlot user={user} />,
-    json: () => ({
-      username: user?.username,
-      points: user?.points,
-      role: user?.role,
-      email_verified: Boolean(account?.email_verified_at),
-    }),
-  });
-});
+auth.get(
+  '/api/auth/me',
+  operation({
+    summary: 'Who is signed in (or whose token this is)',
+    tags: ['account'],
+    responses: { 200: api.MeResponse },
+  }),
+  async (c) => {
+    const user = c.var.user;
+    const rep = representation(c);
+    if (rep === 'json' && !user) return jsonError(c, apiError('unauthorized', 'You are not signed in.'));
+    const account = rep === 'json' && user ? await findAccountById(c.var.db, user.id) : undefined;
+    return respond(c, {
+      title: 'Your account',
+      page: () => <AccountView user={user} />,
+      fragment: () => <UserSlot user={user} />,
+      json: () => ({
+        username: user?.username,
+        points: user?.points,
+        role: user?.role,
+        email_verified: Boolean(account?.email_verified_at),
+      }),
+    });
+  },
+);
 
 /**
  * The static shell's neutral "Account" link (public/index.html cannot know who is signed in):

@@ -39,18 +39,22 @@ import { addComment, type CommentPage, commentPage, hasUpvoted, setOpenClosed, t
 import { LABELS, SEVERITIES } from '../db/schema';
 import { discardScreenshots, listScreenshots, putScreenshots } from '../db/screenshots';
 import { stateRow, timeline } from '../db/states';
+import * as api from '../lib/api-schemas';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
 import { recordEvent } from '../lib/metrics';
 import { representation } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
 import { mayMoveState } from '../lib/states';
 import { canEdit, canRemoveScreenshots, readScreenshots, screenshotsJson, screenshotsView } from '../lib/uploads';
 import { checkReportUrl, isValidHostname, parseReportUrl } from '../lib/url';
 import {
+  checkbox,
   cursorSchema,
   DEFAULT_PAGE_SIZE,
   fieldErrors,
+  formOrJson,
   keptFields,
   limitSchema,
   plainText,
@@ -110,7 +114,7 @@ export const reportSchema = z.object({
     .default(''),
   label: z.enum(LABELS, { error: 'Choose one of the labels.' }).default('general'),
   severity: z.enum(SEVERITIES, { error: 'Choose one of the severities.' }).default('none'),
-  private: z.enum(['on', 'true', '1'], { error: 'Private must be a checkbox.' }).optional(),
+  private: checkbox('Private must be a checkbox.'),
 });
 
 /** Raw posted values, kept as text so the form shows exactly what was typed. */
@@ -140,42 +144,53 @@ const bugs = new Hono<AppEnv>();
 /** `/bugs` and `/api/bugs` are one resource: page, appendable rows, or JSON. */
 const listHandler = zValidator('query', listQuery, rejectInvalid());
 
-bugs.on('GET', ['/bugs', '/api/bugs'], listHandler, async (c) => {
-  const q = c.req.valid('query');
-  const filters: BugFilters = {
-    label: q.label || undefined,
-    severity: q.severity || undefined,
-    status: q.status || undefined,
-    domain: q.domain || undefined,
-    q: q.q || undefined,
-  };
-  const cursor = q.before;
-  const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
-  const nextQs = next
-    ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
-    : null;
-  const list = {
-    rows,
-    nextHref: nextQs === null ? null : `/bugs${nextQs}`,
-    nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
-  };
-  // htmx asking /bugs itself (the filter form) is a navigation: push the URL the plain form
-  // would show, minus empty fields, and bring the title and the filter summary along.
-  const navigation = c.req.path === '/bugs' && !cursor;
-  const limit = q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit;
-  return respond(c, {
-    title: 'Bugs',
-    page: () => <BugsPage filters={filters} {...list} />,
-    fragment: () =>
-      navigation ? (
-        <BugResults filters={filters} {...list} />
-      ) : (
-        <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />
-      ),
-    json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
-    pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
-  });
-});
+bugs.on(
+  'GET',
+  ['/bugs', '/api/bugs'],
+  operation({
+    summary: 'List bugs, newest first',
+    tags: ['bugs'],
+    query: listQuery,
+    responses: { 200: api.BugListResponse },
+  }),
+  listHandler,
+  async (c) => {
+    const q = c.req.valid('query');
+    const filters: BugFilters = {
+      label: q.label || undefined,
+      severity: q.severity || undefined,
+      status: q.status || undefined,
+      domain: q.domain || undefined,
+      q: q.q || undefined,
+    };
+    const cursor = q.before;
+    const { rows, next } = await listBugs(c.var.db, { filters, cursor, limit: q.limit });
+    const nextQs = next
+      ? qs({ ...filters, limit: q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit, before: encodeCursor(next) })
+      : null;
+    const list = {
+      rows,
+      nextHref: nextQs === null ? null : `/bugs${nextQs}`,
+      nextFragmentHref: nextQs === null ? null : `/api/bugs${nextQs}`,
+    };
+    // htmx asking /bugs itself (the filter form) is a navigation: push the URL the plain form
+    // would show, minus empty fields, and bring the title and the filter summary along.
+    const navigation = c.req.path === '/bugs' && !cursor;
+    const limit = q.limit === DEFAULT_PAGE_SIZE ? undefined : q.limit;
+    return respond(c, {
+      title: 'Bugs',
+      page: () => <BugsPage filters={filters} {...list} />,
+      fragment: () =>
+        navigation ? (
+          <BugResults filters={filters} {...list} />
+        ) : (
+          <BugRows {...list} emptyText={cursor ? undefined : 'No bugs match these filters.'} />
+        ),
+      json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
+      pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
+    });
+  },
+);
 
 bugs.get('/bugs/new', (c) => {
   const url = c.req.query('url');
@@ -208,18 +223,28 @@ async function findSimilar(db: DB, url: string | undefined, title: string | unde
   return { hostname, title: title?.trim() || null, rows: sameHost, titleRows: byTitle };
 }
 
-bugs.get('/api/bugs/similar', zValidator('query', similarQuery, rejectInvalid()), async (c) => {
-  const q = c.req.valid('query');
-  const similar = await findSimilar(c.var.db, q.url, q.title);
-  // Without JS, "Check for similar bugs" lands here: the hint, and the form to carry on with.
-  const values = { url: q.url, title: q.title, description: q.description, label: q.label, severity: q.severity };
-  return respond(c, {
-    title: 'Similar bugs',
-    page: () => <SimilarPage similar={similar} values={values} signedIn={c.var.user !== null} />,
-    fragment: () => <SimilarBugs {...similar} />,
-    json: () => ({ hostname: similar.hostname, bugs: similar.rows, title_matches: similar.titleRows }),
-  });
-});
+bugs.get(
+  '/api/bugs/similar',
+  operation({
+    summary: 'Open bugs like the one about to be reported',
+    tags: ['bugs'],
+    query: similarQuery,
+    responses: { 200: api.SimilarResponse },
+  }),
+  zValidator('query', similarQuery, rejectInvalid()),
+  async (c) => {
+    const q = c.req.valid('query');
+    const similar = await findSimilar(c.var.db, q.url, q.title);
+    // Without JS, "Check for similar bugs" lands here: the hint, and the form to carry on with.
+    const values = { url: q.url, title: q.title, description: q.description, label: q.label, severity: q.severity };
+    return respond(c, {
+      title: 'Similar bugs',
+      page: () => <SimilarPage similar={similar} values={values} signedIn={c.var.user !== null} />,
+      fragment: () => <SimilarBugs {...similar} />,
+      json: () => ({ hostname: similar.hostname, bugs: similar.rows, title_matches: similar.titleRows }),
+    });
+  },
+);
 
 /** Which page of comments: the newest by default, or the one before / after a cursor. */
 type CommentsAt = { before?: Cursor | null; after?: Cursor | null };
@@ -276,16 +301,13 @@ export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, 
 }
 
 /** Comment cursors in the query; a malformed one is a 400, like every list's. */
-const commentsAtQuery = zValidator(
-  'query',
-  z.object({ comments_before: cursorSchema(decodeCursor), comments_after: cursorSchema(decodeCursor) }),
-  rejectInvalid(),
-);
-const commentsPageQuery = zValidator(
-  'query',
-  z.object({ before: cursorSchema(decodeCursor), after: cursorSchema(decodeCursor) }),
-  rejectInvalid(),
-);
+const commentsAtSchema = z.object({
+  comments_before: cursorSchema(decodeCursor),
+  comments_after: cursorSchema(decodeCursor),
+});
+const commentsAtQuery = zValidator('query', commentsAtSchema, rejectInvalid());
+const commentsPageSchema = z.object({ before: cursorSchema(decodeCursor), after: cursorSchema(decodeCursor) });
+const commentsPageQuery = zValidator('query', commentsPageSchema, rejectInvalid());
 
 /** The bug with `id` if this viewer may see it; otherwise the same 404 as a missing bug. */
 async function visibleBug(c: Context, id: string | undefined): Promise<BugDetail> {
@@ -302,61 +324,91 @@ function signedInUser(c: Context): SessionUser {
 
 const ID = ':id{[0-9]{1,15}}';
 
-bugs.on('GET', [`/bugs/${ID}`, `/api/bugs/${ID}`], commentsAtQuery, async (c) => {
-  const bug = await visibleBug(c, c.req.param('id'));
-  const q = c.req.valid('query');
-  const at = { before: q.comments_before, after: q.comments_after };
-  const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
-  const events = representation(c) === 'json' ? await timeline(c.var.db, bug.id) : [];
-  return respond(c, {
-    title: bug.title,
-    description: `Bug on ${bug.hostname}: ${bug.title}`,
-    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
-    json: () => ({
-      bug: { ...bug, timeline: events, screenshots: screenshotsJson(screenshots) },
-      ...commentsJson(page),
-    }),
-  });
-});
+bugs.on(
+  'GET',
+  [`/bugs/${ID}`, `/api/bugs/${ID}`],
+  operation({
+    summary: 'A bug with its timeline and newest comments',
+    tags: ['bugs'],
+    query: commentsAtSchema,
+    responses: { 200: api.BugResponse },
+  }),
+  commentsAtQuery,
+  async (c) => {
+    const bug = await visibleBug(c, c.req.param('id'));
+    const q = c.req.valid('query');
+    const at = { before: q.comments_before, after: q.comments_after };
+    const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
+    const events = representation(c) === 'json' ? await timeline(c.var.db, bug.id) : [];
+    return respond(c, {
+      title: bug.title,
+      description: `Bug on ${bug.hostname}: ${bug.title}`,
+      page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
+      json: () => ({
+        bug: { ...bug, timeline: events, screenshots: screenshotsJson(screenshots) },
+        ...commentsJson(page),
+      }),
+    });
+  },
+);
 
 /** One page of comments: the section for htmx, the bug page showing that page, or JSON. */
-bugs.get(`/api/bugs/${ID}/comments`, commentsPageQuery, async (c) => {
-  const bug = await visibleBug(c, c.req.param('id'));
-  const at = c.req.valid('query');
-  const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
-  return respond(c, {
-    title: bug.title,
-    page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
-    fragment: () => (
-      <CommentsSection bugId={bug.id} comments={comments} signedIn={actions.signedIn} viewer={actions.viewer} />
-    ),
-    json: () => commentsJson(page),
-  });
-});
+bugs.get(
+  `/api/bugs/${ID}/comments`,
+  operation({
+    summary: 'A page of comments',
+    tags: ['comments'],
+    query: commentsPageSchema,
+    responses: { 200: api.CommentsResponse },
+  }),
+  commentsPageQuery,
+  async (c) => {
+    const bug = await visibleBug(c, c.req.param('id'));
+    const at = c.req.valid('query');
+    const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
+    return respond(c, {
+      title: bug.title,
+      page: () => <BugDetailView bug={bug} actions={actions} comments={comments} screenshots={screenshots} />,
+      fragment: () => (
+        <CommentsSection bugId={bug.id} comments={comments} signedIn={actions.signedIn} viewer={actions.viewer} />
+      ),
+      json: () => commentsJson(page),
+    });
+  },
+);
 
 /** JSON callers and buttons get the 429 from onError (page, fragment or JSON, with Retry-After). */
 function refuse(refusal: WriteRefusal): never {
   fail(429, refusal.message, { 'Retry-After': String(refusal.retryAfter) });
 }
 
-bugs.post(`/api/bugs/${ID}/upvote`, async (c) => {
-  const user = signedInUser(c);
-  const bug = await visibleBug(c, c.req.param('id'));
-  if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
-  const refusal = await writeSlot(c, 'upvote');
-  if (refusal) refuse(refusal);
-  const { upvoted, upvotes } = await toggleUpvote(c.var.db, bug.id, user.id);
-  return afterWrite(c, {
-    to: `/bugs/${bug.id}`,
-    json: () => ({ upvoted, upvotes }),
-    fragment: () => (
-      <UpvoteControl
-        bug={{ id: bug.id, upvotes }}
-        actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
-      />
-    ),
-  });
-});
+bugs.post(
+  `/api/bugs/${ID}/upvote`,
+  operation({
+    summary: 'Upvote a bug, or take the upvote back',
+    tags: ['bugs'],
+    scope: 'report',
+    responses: { 200: api.UpvoteResponse },
+  }),
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    if (bug.user_id === user.id) fail(403, 'You cannot upvote your own bug.');
+    const refusal = await writeSlot(c, 'upvote');
+    if (refusal) refuse(refusal);
+    const { upvoted, upvotes } = await toggleUpvote(c.var.db, bug.id, user.id);
+    return afterWrite(c, {
+      to: `/bugs/${bug.id}`,
+      json: () => ({ upvoted, upvotes }),
+      fragment: () => (
+        <UpvoteControl
+          bug={{ id: bug.id, upvotes }}
+          actions={{ signedIn: true, upvoted, canClose: false, canMarkSpam: false }}
+        />
+      ),
+    });
+  },
+);
 
 const commentSchema = z.object({
   body: z
@@ -369,6 +421,13 @@ const commentSchema = z.object({
 
 bugs.post(
   `/api/bugs/${ID}/comments`,
+  operation({
+    summary: 'Comment on a bug (`intent=preview` renders without storing)',
+    tags: ['comments'],
+    scope: 'comment',
+    body: commentSchema,
+    responses: { 201: api.NewCommentResponse, 200: api.NewCommentResponse },
+  }),
   async function previewComment(c, next) {
     const raw = await c.req.parseBody();
     if (raw.intent !== 'preview') return next();
@@ -378,20 +437,22 @@ bugs.post(
     const text = typeof raw.body === 'string' ? raw.body : '';
     return commentFormAgain(c, bug, user, 200, text, undefined, text);
   },
-  zValidator('form', commentSchema, async (result, c) => {
-    if (result.success) return;
-    const user = signedInUser(c);
-    const bug = await visibleBug(c, c.req.param('id'));
-    const raw = z.object({ body: z.string().optional().catch(undefined) }).safeParse(await c.req.parseBody());
-    return commentFormAgain(
-      c,
-      bug,
-      user,
-      422,
-      raw.success ? raw.data.body : undefined,
-      result.error.issues[0]?.message,
-    );
-  }),
+  formOrJson((target) =>
+    zValidator(target, commentSchema, async (result, c) => {
+      if (result.success) return;
+      const user = signedInUser(c);
+      const bug = await visibleBug(c, c.req.param('id'));
+      const raw = z.object({ body: z.string().optional().catch(undefined) }).safeParse(await c.req.parseBody());
+      return commentFormAgain(
+        c,
+        bug,
+        user,
+        422,
+        raw.success ? raw.data.body : undefined,
+        result.error.issues[0]?.message,
+      );
+    }),
+  ),
   async (c) => {
     const user = signedInUser(c);
     const bug = await visibleBug(c, c.req.param('id'));
@@ -478,29 +539,47 @@ const statusSchema = z.object({
   status: z.enum(['open', 'closed', 'spam'], { error: 'Status must be open, closed or spam.' }),
 });
 
-bugs.post(`/api/bugs/${ID}/status`, zValidator('form', statusSchema, rejectInvalid()), async (c) => {
-  const user = signedInUser(c);
-  const bug = await visibleBug(c, c.req.param('id'));
-  const { status } = c.req.valid('form');
-  const admin = user.role === 'admin';
-  if (status === 'spam') {
-    if (!admin) fail(403, 'Only admins can mark bugs as spam.');
-    if (bug.status !== 'spam') await markAsSpam(c, bug, '');
-  } else {
-    // The old switch as moves of the report's life (db/interactions.ts setOpenClosed): a
-    // reporter withdraws an open report and reopens only their own withdrawal.
-    if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
-    if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
-    const row = (await stateRow(c.var.db, bug.id)) ?? fail(404);
-    const move = status === 'closed' ? { to: 'closed' as const, reopen: false } : { to: row.state, reopen: true };
-    if (!mayMoveState(user, row, move)) fail(403, 'Only an admin can make that change to this report.');
-    await setOpenClosed(c.var.db, bug, status, user.id);
-  }
-  return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
-});
+bugs.post(
+  `/api/bugs/${ID}/status`,
+  operation({
+    summary: 'Close, reopen or mark spam (the old switch)',
+    tags: ['states'],
+    scope: 'triage',
+    body: statusSchema,
+    responses: { 200: api.StatusResponse },
+  }),
+  formOrJson((target) => zValidator(target, statusSchema, rejectInvalid())),
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    const { status } = c.req.valid('form');
+    const admin = user.role === 'admin';
+    if (status === 'spam') {
+      if (!admin) fail(403, 'Only admins can mark bugs as spam.');
+      if (bug.status !== 'spam') await markAsSpam(c, bug, '');
+    } else {
+      // The old switch as moves of the report's life (db/interactions.ts setOpenClosed): a
+      // reporter withdraws an open report and reopens only their own withdrawal.
+      if (!admin && bug.user_id !== user.id) fail(403, 'Only the reporter or an admin can close or reopen a bug.');
+      if (bug.status === 'spam') fail(403, 'A bug marked as spam stays closed.');
+      const row = (await stateRow(c.var.db, bug.id)) ?? fail(404);
+      const move = status === 'closed' ? { to: 'closed' as const, reopen: false } : { to: row.state, reopen: true };
+      if (!mayMoveState(user, row, move)) fail(403, 'Only an admin can make that change to this report.');
+      await setOpenClosed(c.var.db, bug, status, user.id);
+    }
+    return afterWrite(c, { to: `/bugs/${bug.id}`, json: () => ({ id: bug.id, status }) });
+  },
+);
 
 bugs.post(
   '/api/bugs',
+  operation({
+    summary: 'File a report (form fields, multipart with screenshots, or JSON with a token)',
+    tags: ['bugs'],
+    scope: 'report',
+    body: reportSchema,
+    responses: { 201: api.NewBugResponse, 200: api.NewBugResponse },
+  }),
   async function previewReport(c, next) {
     const raw = await c.req.parseBody();
     if (raw.intent !== 'preview') return next();
@@ -516,28 +595,30 @@ bugs.post(
       json: () => ({ preview: renderMarkdown(preview) }),
     });
   },
-  zValidator('form', reportSchema, async (result, c) => {
-    if (result.success) return;
-    // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
-    const values = keptValues(await c.req.parseBody());
-    const errors = fieldErrors(result.error);
-    const found = await findSimilar(c.var.db, values.url, values.title);
-    // On a form with errors, the hint appears only when it has something to show.
-    const similar = found.rows.length + found.titleRows.length > 0 ? found : undefined;
-    const again = await filesToChooseAgain(c);
-    const signedIn = c.var.user !== null;
-    return respond(c, {
-      status: 422,
-      title: 'Report a bug',
-      page: () => (
-        <ReportPage values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
-      ),
-      fragment: () => (
-        <ReportForm values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
-      ),
-      json: () => apiError('validation_failed', undefined, errors),
-    });
-  }),
+  formOrJson((target) =>
+    zValidator(target, reportSchema, async (result, c) => {
+      if (result.success) return;
+      // The hook's `data` is the parse result (undefined on failure); the parsed form is cached.
+      const values = keptValues(await c.req.parseBody());
+      const errors = fieldErrors(result.error);
+      const found = await findSimilar(c.var.db, values.url, values.title);
+      // On a form with errors, the hint appears only when it has something to show.
+      const similar = found.rows.length + found.titleRows.length > 0 ? found : undefined;
+      const again = await filesToChooseAgain(c);
+      const signedIn = c.var.user !== null;
+      return respond(c, {
+        status: 422,
+        title: 'Report a bug',
+        page: () => (
+          <ReportPage values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
+        ),
+        fragment: () => (
+          <ReportForm values={values} errors={errors} similar={similar} signedIn={signedIn} filesRefused={again} />
+        ),
+        json: () => apiError('validation_failed', undefined, errors),
+      });
+    }),
+  ),
   async (c) => {
     const form = c.req.valid('form');
     const target = parseReportUrl(form.url);
@@ -545,7 +626,7 @@ bugs.post(
     const user = c.var.user;
     // A report that asks to be private needs the account it is private to. Without a valid
     // session (none, expired, logged out elsewhere) it is refused, never stored publicly.
-    if (form.private !== undefined && !user) {
+    if (form.private && !user) {
       const values = keptValues(await c.req.parseBody());
       const again = await filesToChooseAgain(c);
       return respond(c, {
@@ -590,7 +671,7 @@ bugs.post(
       description: form.description,
       label: form.label,
       severity: form.severity,
-      isHidden: user !== null && form.private !== undefined,
+      isHidden: user !== null && form.private,
       userId: user?.id ?? null,
     };
     // The same report from the same author (their IP when anonymous) within a minute is one report.

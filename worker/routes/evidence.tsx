@@ -9,11 +9,13 @@ import { type BugDetail, findBugById } from '../db/bugs';
 import { editBug, findComment, listRevisions, removeComment } from '../db/revisions';
 import { LABELS, SEVERITIES } from '../db/schema';
 import { deleteScreenshot, findScreenshot, objectKey } from '../db/screenshots';
+import * as api from '../lib/api-schemas';
 import { apiError, fail } from '../lib/errors';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
 import { canEdit, canRemoveScreenshots } from '../lib/uploads';
 import { parseReportUrl } from '../lib/url';
-import { fieldErrors, keptFields, rejectInvalid } from '../lib/validation';
+import { fieldErrors, formOrJson, keptFields, rejectInvalid } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
 import { bugPage, reportSchema } from './bugs';
 
@@ -67,14 +69,23 @@ evidence.get(`/bugs/${ID}/screenshots/${KEY}`, async (c) => {
   });
 });
 
-evidence.post(`/bugs/${ID}/screenshots/${KEY}/delete`, async (c) => {
-  const user = signedInUser(c);
-  const bug = await visibleBug(c);
-  if (!canRemoveScreenshots(bug, user)) fail(403, 'Only the reporter or an admin can remove a screenshot.');
-  const removed = await deleteScreenshot(c.var.db, c.env.SCREENSHOTS, bug.id, c.req.param('key'));
-  if (!removed) fail(404, 'There is no such screenshot.');
-  return afterWrite(c, { to: `/bugs/${bug.id}#screenshots-heading`, json: () => ({ removed: true }) });
-});
+evidence.post(
+  `/bugs/${ID}/screenshots/${KEY}/delete`,
+  operation({
+    summary: 'Remove a screenshot from a report',
+    tags: ['bugs'],
+    scope: 'report',
+    responses: { 200: api.RemovedResponse },
+  }),
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c);
+    if (!canRemoveScreenshots(bug, user)) fail(403, 'Only the reporter or an admin can remove a screenshot.');
+    const removed = await deleteScreenshot(c.var.db, c.env.SCREENSHOTS, bug.id, c.req.param('key'));
+    if (!removed) fail(404, 'There is no such screenshot.');
+    return afterWrite(c, { to: `/bugs/${bug.id}#screenshots-heading`, json: () => ({ removed: true }) });
+  },
+);
 
 // --- Editing, with history -----------------------------------------------------------------
 
@@ -118,6 +129,13 @@ evidence.get(`/bugs/${ID}/edit`, async (c) => {
 
 evidence.post(
   `/bugs/${ID}/edit`,
+  operation({
+    summary: 'Edit a report (its reporter while open, or an admin)',
+    tags: ['bugs'],
+    scope: 'report',
+    body: editSchema,
+    responses: { 200: api.EditResponse },
+  }),
   async function previewEdit(c, next) {
     const raw = await c.req.parseBody();
     if (raw.intent !== 'preview') return next();
@@ -133,20 +151,22 @@ evidence.post(
       json: () => ({ preview: renderMarkdown(preview) }),
     });
   },
-  zValidator('form', editSchema, async (result, c) => {
-    if (result.success) return;
-    const bug = await visibleBug(c);
-    mayEdit(c, bug);
-    const values = keptEditValues(await c.req.parseBody());
-    const errors = fieldErrors(result.error);
-    return respond(c, {
-      status: 422,
-      title: `Edit: ${bug.title}`,
-      page: () => <EditPage bugId={bug.id} title={bug.title} values={values} errors={errors} />,
-      fragment: () => <EditForm bugId={bug.id} values={values} errors={errors} />,
-      json: () => apiError('validation_failed', undefined, errors),
-    });
-  }),
+  formOrJson((target) =>
+    zValidator(target, editSchema, async (result, c) => {
+      if (result.success) return;
+      const bug = await visibleBug(c);
+      mayEdit(c, bug);
+      const values = keptEditValues(await c.req.parseBody());
+      const errors = fieldErrors(result.error);
+      return respond(c, {
+        status: 422,
+        title: `Edit: ${bug.title}`,
+        page: () => <EditPage bugId={bug.id} title={bug.title} values={values} errors={errors} />,
+        fragment: () => <EditForm bugId={bug.id} values={values} errors={errors} />,
+        json: () => apiError('validation_failed', undefined, errors),
+      });
+    }),
+  ),
   async (c) => {
     const bug = await visibleBug(c);
     const user = mayEdit(c, bug);
@@ -173,15 +193,20 @@ evidence.post(
   },
 );
 
-evidence.on('GET', [`/bugs/${ID}/history`, `/api/bugs/${ID}/history`], async (c) => {
-  const bug = await visibleBug(c);
-  const revisions = await listRevisions(c.var.db, bug.id);
-  return respond(c, {
-    title: `History: ${bug.title}`,
-    page: () => <HistoryPage bug={bug} revisions={revisions} />,
-    json: () => ({ id: bug.id, edited_at: bug.edited_at, revisions }),
-  });
-});
+evidence.on(
+  'GET',
+  [`/bugs/${ID}/history`, `/api/bugs/${ID}/history`],
+  operation({ summary: "A report's edit history", tags: ['bugs'], responses: { 200: api.HistoryResponse } }),
+  async (c) => {
+    const bug = await visibleBug(c);
+    const revisions = await listRevisions(c.var.db, bug.id);
+    return respond(c, {
+      title: `History: ${bug.title}`,
+      page: () => <HistoryPage bug={bug} revisions={revisions} />,
+      json: () => ({ id: bug.id, edited_at: bug.edited_at, revisions }),
+    });
+  },
+);
 
 // --- Removing comments ---------------------------------------------------------------------
 
@@ -191,24 +216,34 @@ const commentParam = zValidator(
   rejectInvalid(404, 'There is no such comment.'),
 );
 
-evidence.post(`/bugs/${ID}/comments/:cid{[0-9]{1,15}}/delete`, commentParam, async (c) => {
-  const user = signedInUser(c);
-  const bug = await visibleBug(c);
-  const { cid } = c.req.valid('param');
-  const comment = await findComment(c.var.db, bug.id, cid);
-  if (!comment) fail(404, 'There is no such comment.');
-  if (user.role !== 'admin' && comment.user_id !== user.id) {
-    fail(403, 'Only its author or an admin can delete a comment.');
-  }
-  await removeComment(c.var.db, comment.id);
-  return afterWrite(c, {
-    to: `/bugs/${bug.id}#comment-${comment.id}`,
-    json: () => ({ id: comment.id, removed: true }),
-    fragment: async () => {
-      const { actions, comments } = await bugPage(c.var.db, bug, user);
-      return <CommentsSection bugId={bug.id} comments={comments} signedIn viewer={actions.viewer} />;
-    },
-  });
-});
+evidence.post(
+  `/bugs/${ID}/comments/:cid{[0-9]{1,15}}/delete`,
+  operation({
+    summary: 'Remove a comment (its author or an admin)',
+    tags: ['comments'],
+    scope: 'comment',
+    responses: { 200: api.CommentRemovedResponse },
+  }),
+  commentParam,
+  async (c) => {
+    const user = signedInUser(c);
+    const bug = await visibleBug(c);
+    const { cid } = c.req.valid('param');
+    const comment = await findComment(c.var.db, bug.id, cid);
+    if (!comment) fail(404, 'There is no such comment.');
+    if (user.role !== 'admin' && comment.user_id !== user.id) {
+      fail(403, 'Only its author or an admin can delete a comment.');
+    }
+    await removeComment(c.var.db, comment.id);
+    return afterWrite(c, {
+      to: `/bugs/${bug.id}#comment-${comment.id}`,
+      json: () => ({ id: comment.id, removed: true }),
+      fragment: async () => {
+        const { actions, comments } = await bugPage(c.var.db, bug, user);
+        return <CommentsSection bugId={bug.id} comments={comments} signedIn viewer={actions.viewer} />;
+      },
+    });
+  },
+);
 
 export default evidence;

@@ -13,7 +13,9 @@ import {
 } from '../../views/leaderboard';
 import { monthKey } from '../db';
 import { decodeLeaderCursor, encodeLeaderCursor, leaderboardPage } from '../db/leaderboard';
+import * as api from '../lib/api-schemas';
 import { fail } from '../lib/errors';
+import { operation } from '../lib/openapi';
 import { respond } from '../lib/respond';
 import { cursorSchema, DEFAULT_PAGE_SIZE, limitSchema, rejectInvalid } from '../lib/validation';
 import { EMBED_MAX_AGE_SECONDS } from '../middleware/public';
@@ -60,24 +62,35 @@ async function load(c: { var: AppEnv['Variables']; req: { url: string } }, q: Qu
 
 const leaderboard = new Hono<AppEnv>();
 
-leaderboard.on('GET', ['/leaderboard', '/api/leaderboard'], validQuery, async (c) => {
-  const q = c.req.valid('query');
-  const { props, currentMonth, next, after } = await load(c, q);
-  // The page marks the reader's own row; public fragments run without a session, so never do.
-  if (c.var.user) props.viewer = c.var.user.username;
-  return respond(c, {
-    title: `Leaderboard · ${periodName(props.period)}`,
-    description: 'Top bug reporters on BLT-Next.',
-    page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
-    // The first page is a whole table (what other sites embed); later pages are rows to append.
-    fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
-    json: () => ({
-      period: props.period,
-      leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
-      next: next ? encodeLeaderCursor(next) : null,
-    }),
-  });
-});
+leaderboard.on(
+  'GET',
+  ['/leaderboard', '/api/leaderboard'],
+  operation({
+    summary: 'The leaderboard, all time or one month',
+    tags: ['leaderboard'],
+    query: leaderboardQuery,
+    responses: { 200: api.LeaderboardResponse },
+  }),
+  validQuery,
+  async (c) => {
+    const q = c.req.valid('query');
+    const { props, currentMonth, next, after } = await load(c, q);
+    // The page marks the reader's own row; public fragments run without a session, so never do.
+    if (c.var.user) props.viewer = c.var.user.username;
+    return respond(c, {
+      title: `Leaderboard · ${periodName(props.period)}`,
+      description: 'Top bug reporters on BLT-Next.',
+      page: () => <LeaderboardPage {...props} currentMonth={currentMonth} limit={q.limit} />,
+      // The first page is a whole table (what other sites embed); later pages are rows to append.
+      fragment: () => (after ? <LeaderRows {...props} /> : <LeaderboardTable {...props} />),
+      json: () => ({
+        period: props.period,
+        leaders: props.rows.map((r) => ({ rank: r.rank, username: r.username, points: r.score, bugs: r.bugs })),
+        next: next ? encodeLeaderCursor(next) : null,
+      }),
+    });
+  },
+);
 
 /** The iframe widget: its own tiny document; only /embed/* may be framed (see app.tsx). */
 leaderboard.get(

@@ -7,9 +7,11 @@ import { StatsBlock, StatsPage } from '../../views/stats';
 import { pingDb } from '../db';
 import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
+import * as api from '../lib/api-schemas';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { log } from '../lib/log';
 import { representation } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { respond } from '../lib/respond';
 import { isValidHostname } from '../lib/url';
 import { DEFAULT_PAGE_SIZE, rejectInvalid } from '../lib/validation';
@@ -17,21 +19,30 @@ import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
 
-site.on('GET', ['/stats', '/api/stats'], async (c) => {
-  // The fragment is the embeddable counts block; only the page and JSON need the charts.
-  const { stats, perDay, byLabel } =
-    representation(c) === 'fragment'
-      ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
-      : await statsOverview(c.var.db);
-  const base = new URL(c.req.url).origin;
-  return respond(c, {
-    title: 'Stats',
-    description: 'How many bugs BLT-Next users have reported, per day and by label.',
-    page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
-    fragment: () => <StatsBlock stats={stats} base={base} />,
-    json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
-  });
-});
+site.on(
+  'GET',
+  ['/stats', '/api/stats'],
+  operation({
+    summary: 'Counts of public bugs, per day and by label',
+    tags: ['leaderboard'],
+    responses: { 200: api.StatsResponse },
+  }),
+  async (c) => {
+    // The fragment is the embeddable counts block; only the page and JSON need the charts.
+    const { stats, perDay, byLabel } =
+      representation(c) === 'fragment'
+        ? { stats: await bugStats(c.var.db), perDay: [], byLabel: [] }
+        : await statsOverview(c.var.db);
+    const base = new URL(c.req.url).origin;
+    return respond(c, {
+      title: 'Stats',
+      description: 'How many bugs BLT-Next users have reported, per day and by label.',
+      page: () => <StatsPage stats={stats} perDay={perDay} byLabel={byLabel} />,
+      fragment: () => <StatsBlock stats={stats} base={base} />,
+      json: () => ({ ...stats, per_day: perDay, by_label: byLabel }),
+    });
+  },
+);
 
 const hostnameParam = z.object({
   hostname: z.string().toLowerCase().refine(isValidHostname, 'Not a host name.'),
@@ -39,6 +50,11 @@ const hostnameParam = z.object({
 
 site.get(
   '/domains/:hostname',
+  operation({
+    summary: "A domain's open and ended bugs and its top reporters",
+    tags: ['bugs'],
+    responses: { 200: api.DomainResponse },
+  }),
   zValidator('param', hostnameParam, rejectInvalid(404, 'That is not a domain we know.')),
   async (c) => {
     const { hostname } = c.req.valid('param');
@@ -67,23 +83,27 @@ site.get(
   },
 );
 
-site.get('/api/health', async (c) => {
-  const started = Date.now();
-  try {
-    await pingDb(c.var.db);
-  } catch (err) {
-    log({
-      level: 'error',
-      type: 'event',
-      name: 'health_check_failed',
-      request_id: c.var.requestId,
-      error: { name: err instanceof Error ? err.name : 'Error', message: String(err).slice(0, 300) },
-    });
+site.get(
+  '/api/health',
+  operation({ summary: 'Is it up? (one D1 query)', tags: ['ops'], responses: { 200: api.HealthResponse } }),
+  async (c) => {
+    const started = Date.now();
+    try {
+      await pingDb(c.var.db);
+    } catch (err) {
+      log({
+        level: 'error',
+        type: 'event',
+        name: 'health_check_failed',
+        request_id: c.var.requestId,
+        error: { name: err instanceof Error ? err.name : 'Error', message: String(err).slice(0, 300) },
+      });
+      c.header('Cache-Control', 'no-store');
+      return jsonError(c, apiError('service_unavailable', 'The database did not answer.'));
+    }
     c.header('Cache-Control', 'no-store');
-    return jsonError(c, apiError('service_unavailable', 'The database did not answer.'));
-  }
-  c.header('Cache-Control', 'no-store');
-  return c.json({ status: 'ok', d1: 'ok', d1_ms: Date.now() - started });
-});
+    return c.json({ status: 'ok', d1: 'ok', d1_ms: Date.now() - started });
+  },
+);
 
 export default site;

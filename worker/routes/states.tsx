@@ -24,9 +24,11 @@ import {
   stateRow,
   timeline,
 } from '../db/states';
+import * as api from '../lib/api-schemas';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { type WriteRefusal, writeSlot } from '../lib/limits';
 import { representation } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
 import {
   type Actor,
@@ -38,7 +40,7 @@ import {
   REOPENABLE,
   TRANSITIONS,
 } from '../lib/states';
-import { fieldErrors, keptFields, plainText, rejectInvalid } from '../lib/validation';
+import { fieldErrors, formOrJson, keptFields, plainText, rejectInvalid } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
 import { bugPage } from './bugs';
 
@@ -131,10 +133,18 @@ const stateSchema = z.object({
     .max(2000, 'A note can be at most 2,000 characters.')
     .check(plainText('The note', { multiline: true }))
     .default(''),
+  // Form text ("42", "#42") or, from a JSON client, a number.
   duplicate_of: z
-    .string({ error: 'Give the number of the original report.' })
-    .trim()
-    .regex(/^#?\d{0,15}$/, 'Give the number of the original report, such as 42.')
+    .union(
+      [
+        z.int().min(1).max(Number.MAX_SAFE_INTEGER).transform(String),
+        z
+          .string()
+          .trim()
+          .regex(/^#?\d{0,15}$/, 'Give the number of the original report, such as 42.'),
+      ],
+      { error: 'Give the number of the original report, such as 42.' },
+    )
     .default(''),
 });
 
@@ -199,12 +209,21 @@ const states = new Hono<AppEnv>();
 
 states.post(
   `/bugs/${ID}/state`,
-  zValidator('form', stateSchema, async (result, c) => {
-    if (result.success) return;
-    signedInUser(c);
-    const bug = await visibleBug(c, c.req.param('id'));
-    return stateFormAgain(c, bug, 422, fieldErrors(result.error));
+  operation({
+    summary: 'Move a report to another state (triage, outcome, duplicate, reopen)',
+    tags: ['states'],
+    scope: 'triage',
+    body: stateSchema,
+    responses: { 200: api.StateResponse },
   }),
+  formOrJson((target) =>
+    zValidator(target, stateSchema, async (result, c) => {
+      if (result.success) return;
+      signedInUser(c);
+      const bug = await visibleBug(c, c.req.param('id'));
+      return stateFormAgain(c, bug, 422, fieldErrors(result.error));
+    }),
+  ),
   async (c) => {
     const user = signedInUser(c);
     const bug = await visibleBug(c, c.req.param('id'));
@@ -269,18 +288,27 @@ function refuse(refusal: WriteRefusal): never {
 
 states.post(
   `/bugs/${ID}/flag`,
-  zValidator('form', flagSchema, async (result, c) => {
-    if (result.success) return;
-    signedInUser(c);
-    const bug = await visibleBug(c, c.req.param('id'));
-    const message = result.error.issues[0]?.message;
-    return respond(c, {
-      status: 422,
-      title: bug.title,
-      page: () => <FlagControl bugId={bug.id} flagged={false} error={message} />,
-      json: () => apiError('validation_failed', undefined, { reason: message }),
-    });
+  operation({
+    summary: 'Flag a report as suspicious',
+    tags: ['states'],
+    scope: 'triage',
+    body: flagSchema,
+    responses: { 201: api.FlagResponse, 200: api.FlagResponse },
   }),
+  formOrJson((target) =>
+    zValidator(target, flagSchema, async (result, c) => {
+      if (result.success) return;
+      signedInUser(c);
+      const bug = await visibleBug(c, c.req.param('id'));
+      const message = result.error.issues[0]?.message;
+      return respond(c, {
+        status: 422,
+        title: bug.title,
+        page: () => <FlagControl bugId={bug.id} flagged={false} error={message} />,
+        json: () => apiError('validation_failed', undefined, { reason: message }),
+      });
+    }),
+  ),
   async (c) => {
     const user = signedInUser(c);
     const bug = await visibleBug(c, c.req.param('id'));
@@ -312,20 +340,31 @@ const resolveSchema = z.object({
   resolution: z.enum(['kept', 'spam'], { error: 'Resolve a flag with kept or spam.' }),
 });
 
-states.post(`/admin/flags/${ID}/resolve`, zValidator('form', resolveSchema, rejectInvalid()), async (c) => {
-  const user = adminUser(c);
-  const bug = (await findBugById(c.var.db, Number(c.req.param('id')), user)) ?? fail(404);
-  const { resolution } = c.req.valid('form');
-  if (resolution === 'kept' || bug.state === 'spam') {
-    await c.var.db.batch([resolveFlagsStatement(c.var.db, bug.id, user.id, resolution)]);
-  } else {
-    await markAsSpam(c, bug, 'Flagged as suspicious by users.', true);
-  }
-  return afterWrite(c, {
-    to: '/admin/flags',
-    json: () => ({ bug_id: bug.id, resolution }),
-    fragment: () => <ResolvedRow bugId={bug.id} resolution={resolution} />,
-  });
-});
+states.post(
+  `/admin/flags/${ID}/resolve`,
+  operation({
+    summary: 'Resolve the flags of a report (admins)',
+    tags: ['states'],
+    scope: 'triage',
+    body: resolveSchema,
+    responses: { 200: api.FlagResolvedResponse },
+  }),
+  formOrJson((target) => zValidator(target, resolveSchema, rejectInvalid())),
+  async (c) => {
+    const user = adminUser(c);
+    const bug = (await findBugById(c.var.db, Number(c.req.param('id')), user)) ?? fail(404);
+    const { resolution } = c.req.valid('form');
+    if (resolution === 'kept' || bug.state === 'spam') {
+      await c.var.db.batch([resolveFlagsStatement(c.var.db, bug.id, user.id, resolution)]);
+    } else {
+      await markAsSpam(c, bug, 'Flagged as suspicious by users.', true);
+    }
+    return afterWrite(c, {
+      to: '/admin/flags',
+      json: () => ({ bug_id: bug.id, resolution }),
+      fragment: () => <ResolvedRow bugId={bug.id} resolution={resolution} />,
+    });
+  },
+);
 
 export default states;

@@ -9,7 +9,9 @@ import { monthKey } from '../db';
 import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
 import { pointsHistory, standing } from '../db/leaderboard';
 import { findProfileUser } from '../db/users';
+import * as api from '../lib/api-schemas';
 import { fail } from '../lib/errors';
+import { operation } from '../lib/openapi';
 import { respond } from '../lib/respond';
 import { cursorSchema, rejectInvalid, usernameSchema } from '../lib/validation';
 import type { AppEnv } from '../types';
@@ -21,7 +23,8 @@ const PROFILE_BUGS_PER_PAGE = 20;
 const users = new Hono<AppEnv>();
 
 const validName = zValidator('param', z.object({ username: usernameSchema }), rejectInvalid(404, NO_SUCH_REPORTER));
-const validPage = zValidator('query', z.object({ before: cursorSchema(decodeCursor) }), rejectInvalid());
+const pageSchema = z.object({ before: cursorSchema(decodeCursor) });
+const validPage = zValidator('query', pageSchema, rejectInvalid());
 
 const profile = createFactory<AppEnv>().createHandlers(validName, validPage, async (c) => {
   const db = c.var.db;
@@ -84,7 +87,13 @@ const profile = createFactory<AppEnv>().createHandlers(validName, validPage, asy
 
 /** A reporter's profile: page, "older bugs" rows, or JSON. Two get()s, not one on('GET', [...]):
  * hono types on() with a path list for handlers of one input, and this one validates two. */
-users.get('/users/:username', ...profile);
-users.get('/api/users/:username', ...profile);
+const profileOp = operation({
+  summary: "A reporter's points, rank, bugs and points history",
+  tags: ['leaderboard'],
+  query: pageSchema,
+  responses: { 200: api.ProfileResponse },
+});
+users.get('/users/:username', profileOp, ...profile);
+users.get('/api/users/:username', profileOp, ...profile);
 
 export default users;

@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import { LABELS, SEVERITIES, STATES } from '../db/schema';
+
+/**
+ * The JSON answers of the documented operations (lib/openapi.ts), as zod schemas: the OpenAPI
+ * document is generated from them, and tests/openapi.test.ts checks every real answer against
+ * the document. Objects are strict (no unlisted keys), so a field added to an answer must be
+ * added here too, where clients read about it.
+ */
+
+const isoTime = z.string().describe('ISO-8601 UTC time');
+const cursor = z.string().nullable().describe('Opaque cursor for the next page; null on the last page');
+
+export const BugListItemSchema = z.object({
+  id: z.int(),
+  title: z.string(),
+  url: z.string(),
+  label: z.enum(LABELS),
+  severity: z.enum(SEVERITIES),
+  status: z.enum(['open', 'closed', 'spam']),
+  state: z.enum(STATES),
+  is_hidden: z.union([z.literal(0), z.literal(1)]),
+  upvotes: z.int(),
+  created_at: isoTime,
+  hostname: z.string(),
+  username: z.string().nullable(),
+});
+
+export const ScreenshotSchema = z.object({
+  url: z.string(),
+  width: z.int(),
+  height: z.int(),
+  type: z.string(),
+});
+
+export const TimelineEventSchema = z.object({
+  id: z.int(),
+  kind: z.enum(['state_changed', 'retest_requested', 'withdrawn', 'reopened']),
+  from_state: z.enum(STATES),
+  to_state: z.enum(STATES),
+  note: z.string(),
+  duplicate_of: z.int().nullable(),
+  created_at: isoTime,
+  username: z.string().nullable(),
+});
+
+export const BugDetailSchema = BugListItemSchema.extend({
+  description: z.string(),
+  user_id: z.int().nullable(),
+  domain_id: z.int(),
+  updated_at: isoTime,
+  closed_at: isoTime.nullable(),
+  closed_by: z.int().nullable(),
+  closed_by_username: z.string().nullable(),
+  edited_at: isoTime.nullable(),
+  duplicate_of: z.int().nullable(),
+  screenshots: z.array(ScreenshotSchema),
+});
+
+export const CommentSchema = z.object({
+  id: z.int(),
+  body: z.string(),
+  created_at: isoTime,
+  username: z.string(),
+  user_id: z.int(),
+  deleted_at: isoTime.nullable(),
+});
+
+const commentsPage = {
+  comments: z.array(CommentSchema),
+  comments_total: z.int(),
+  comments_older: cursor,
+  comments_newer: cursor,
+};
+
+export const BugListResponse = z.object({ bugs: z.array(BugListItemSchema), next: cursor });
+export const BugResponse = z.object({
+  bug: BugDetailSchema.extend({ timeline: z.array(TimelineEventSchema) }),
+  ...commentsPage,
+});
+export const CommentsResponse = z.object(commentsPage);
+export const NewBugResponse = z.object({ bug: BugDetailSchema });
+export const PreviewResponse = z.object({ preview: z.string().describe('The text rendered as HTML') });
+export const NewCommentResponse = z.object({ comment: CommentSchema });
+export const SimilarResponse = z.object({
+  hostname: z.string().nullable(),
+  bugs: z.array(BugListItemSchema),
+  title_matches: z.array(BugListItemSchema),
+});
+export const UpvoteResponse = z.object({ upvoted: z.boolean(), upvotes: z.int() });
+export const StatusResponse = z.object({ id: z.int(), status: z.enum(['open', 'closed', 'spam']) });
+export const StateResponse = z.object({
+  bug: BugDetailSchema.omit({ screenshots: true }).extend({ timeline: z.array(TimelineEventSchema) }),
+});
+export const FlagResponse = z.object({ bug_id: z.int(), flagged: z.literal(true), created: z.boolean() });
+export const RemovedResponse = z.object({ removed: z.literal(true) });
+export const CommentRemovedResponse = z.object({ id: z.int(), removed: z.literal(true) });
+export const EditResponse = z.object({ bug: BugDetailSchema.omit({ screenshots: true }), changed: z.boolean() });
+export const HistoryResponse = z.object({
+  id: z.int(),
+  edited_at: isoTime.nullable(),
+  revisions: z.array(
+    z.object({
+      id: z.int(),
+      created_at: isoTime,
+      username: z.string().nullable(),
+      url: z.string(),
+      title: z.string(),
+      description: z.string(),
+      label: z.enum(LABELS),
+      severity: z.enum(SEVERITIES),
+    }),
+  ),
+});
+export const LeaderboardResponse = z.object({
+  period: z.string().describe('"all" or YYYY-MM'),
+  leaders: z.array(z.object({ rank: z.int(), username: z.string(), points: z.int(), bugs: z.int() })),
+  next: cursor,
+});
+export const StatsResponse = z.object({
+  total: z.int(),
+  open: z.int(),
+  closed: z.int(),
+  domains: z.int(),
+  per_day: z.array(z.object({ day: z.string(), count: z.int() })),
+  by_label: z.array(z.object({ label: z.enum(LABELS), count: z.int() })),
+});
+export const ProfileResponse = z.object({
+  username: z.string(),
+  joined: isoTime,
+  points: z.object({ all: z.int(), month: z.int(), period: z.string() }),
+  rank: z.object({ all: z.int().nullable(), month: z.int().nullable() }),
+  bugs: z.array(BugListItemSchema),
+  next: cursor,
+  history: z.array(z.looseObject({ score: z.int(), reason: z.string(), created_at: isoTime })),
+});
+export const DomainResponse = z.object({
+  hostname: z.string(),
+  open: z.array(BugListItemSchema),
+  closed: z.array(BugListItemSchema),
+  top_reporters: z.array(z.looseObject({ username: z.string() })),
+});
+export const MeResponse = z.object({
+  username: z.string(),
+  points: z.int(),
+  role: z.enum(['user', 'admin']),
+  email_verified: z.boolean(),
+});
+export const HealthResponse = z.object({ status: z.literal('ok'), d1: z.literal('ok'), d1_ms: z.number() });
+export const FlagResolvedResponse = z.object({ bug_id: z.int(), resolution: z.enum(['kept', 'spam']) });
