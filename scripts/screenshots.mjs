@@ -40,6 +40,15 @@ async function logIn(page, base, username) {
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
 }
 
+/** /settings/tokens right after making a token: the one moment the secret is on screen. */
+async function tokensCreated(page, base) {
+  await page.goto(`${base}/settings/tokens`);
+  await page.getByLabel('Name').fill(`CI ${Date.now().toString(36)}`);
+  await page.getByRole('checkbox', { name: /^Report/ }).check();
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByRole('heading', { name: /Your new token/ }).waitFor();
+}
+
 const server = await startServer();
 const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
 try {
@@ -58,6 +67,7 @@ try {
     ['leaderboard', '/leaderboard', [true], 'demo_alice'],
     ['stats', '/stats', [true]],
     ['profile', '/users/demo_alice', [true], 'demo_alice'],
+    ['tokens', tokensCreated, [true, false], 'demo_alice'],
   ].filter(([name]) => !only || only.includes(name));
   let n = 0;
   for (const width of WIDTHS) {

@@ -251,7 +251,9 @@ describe('csrf: forms from browsers that send neither Origin nor Sec-Fetch-Site'
       headers: { Authorization: 'Bearer blt_not_a_real_token' },
       form: report(host),
     });
-    expect(bearer.status).toBe(403);
+    // Issue 15: an Authorization header is checked as an API token first; a bad one is 401
+    // (never a fall-back to the cookie or the form token), and nothing is written.
+    expect(bearer.status).toBe(401);
     expect(await written(host)).toBe(0);
   });
 });

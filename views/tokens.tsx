@@ -65,6 +65,7 @@ export function TokensPanel(p: TokensProps) {
         <HtmxForm action="/settings/tokens" class="auth-form" target="#tokens" errors={errors} novalidate>
           <Field
             name="name"
+            type="text"
             label="Name"
             hint="What uses it, e.g. “CI” or “my phone”."
             errors={errors}

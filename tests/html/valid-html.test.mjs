@@ -162,6 +162,9 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
     422,
   );
   await page('/settings/delete', { cookie: bob, form: { password: 'not the password' } }, 422);
+  await page('/settings/tokens', { cookie: bob });
+  await page('/settings/tokens', { cookie: bob, form: { name: 'CI', scopes: 'read' } }, 201);
+  await page('/settings/tokens', { cookie: bob, form: { name: '' } }, 422);
   await page('/account-deleted');
   await page('/dev/outbox');
   await page('/signup');
@@ -279,6 +282,8 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await fragment('/reset-password', { form: { token: 'bogus', password: 'short' } }, 'main', 422);
   await fragment('/settings/email', { cookie: bob, form: { email: 'nope', password: '' } }, 'main', 422);
   await fragment('/settings/delete', { cookie: bob, form: { password: 'not the password' } }, 'main', 422);
+  await fragment('/settings/tokens', { cookie: bob, form: { name: 'htmx token', scopes: 'report' } }, 'main', 201);
+  await fragment('/settings/tokens', { cookie: bob, form: { name: '' } }, 'main', 422);
   await fragment('/api/bugs/999999999', {}, 'main', 404);
 
   // A report's life (issue 12): the admin's state form, the spam confirm step, the timeline,

@@ -165,7 +165,7 @@ export async function resetPassword(db: DB, userId: number, passwordHash: string
   ]);
 }
 
-/** A changed password (settings): other sessions end; the caller signs this one in again. */
+/** A changed password (settings): other sessions end and every API token is revoked; the caller signs this one in again. */
 export async function changePassword(db: DB, userId: number, passwordHash: string, now = new Date()): Promise<void> {
   await db.batch([
     db
@@ -283,7 +283,7 @@ export function privateReportDeletes(db: DB, bugIds: number[]): CompiledQuery[] 
  *   would make them look anonymous), shown as "deleted user";
  * - its upvotes go, each bug's count going down with them;
  * - its ledger and scores go, so it leaves every leaderboard;
- * - its links, queued mail and login attempts go; its sessions die (version bumped, session key
+ * - its links, API tokens, queued mail and login attempts go; its sessions die (version bumped, session key
  *   rotated); its address and username are freed, so the address can sign up again.
  * Returns the ids of the deleted private reports and the keys of their screenshots, for removing
  * what lives outside D1 (the R2 objects) after the batch has committed.
