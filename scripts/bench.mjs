@@ -1,53 +1,77 @@
-// npm run bench — loads 100k bugs and 1M ledger rows into a throwaway local D1, starts
-// `wrangler dev --log-level warn` on it, and measures throughput and latency of the bare route
-// and of the fragment routes in the same run, including pages deep in the keyset. Uncached
-// fragment rows run against a second `wrangler dev --var EMBED_CACHE:off` (the bench-only
-// switch that makes the embed middleware skip the Cache API), each with its own bare baseline.
-// Options (env): BENCH_SECONDS (per route, default 6), BENCH_CONCURRENCY (default 16),
-// BENCH_BUGS (100000), BENCH_LEDGER (1000000), BENCH_USERS (10000), BENCH_KEEP=1 keeps the data,
-// BENCH_PORT (default: a free port).
+// npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
+// many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
+// `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
+// throughput as a share of the bare route measured by the same Worker, and p95 latency under
+// BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
+// shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
+//
+// Uncached rows run on a Worker started with `--var EMBED_CACHE:off --var PAGE_CACHE:off` (the
+// bench-only switches: neither the embed cache nor the page cache is read or written); rows marked
+// `cached` run on a Worker with its caches, each Worker with its own bare baseline.
+//
+// The loaded data is kept per size in .bench/<bugs>-<ledger>-<users>/ and reused while its seed
+// version matches (pending migrations are applied to it), so a second run skips the load (the 1M
+// load takes ~9 minutes). BENCH_FRESH=1 reloads.
+// Options (env): BENCH_SIZES (e.g. 100000,1000000), BENCH_SECONDS (per route, default 6),
+// BENCH_CONCURRENCY (16), BENCH_LEDGER / BENCH_USERS (override the per-size defaults),
+// BENCH_ONLY (a substring: measure only the routes whose name contains it), BENCH_PORT,
+// BENCH_LOAD_ONLY=1 (load the data and stop).
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { d1Query, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
+import { BARE, ROUTES } from './bench-routes.mjs';
+import { d1Query, hashPassword, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
-const BUGS = Number(process.env.BENCH_BUGS ?? 100_000);
-const LEDGER = Number(process.env.BENCH_LEDGER ?? 1_000_000);
-const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_BUGS ?? '100000').split(',').map(Number);
+const ONLY = process.env.BENCH_ONLY;
 const DOMAINS = 5_000;
-const dir = join(root, '.bench');
-const persist = join(dir, 'state');
+/** The signed-in bench user (an admin): bench_1 with this password. */
+const BENCH_PASSWORD = 'bench-password-1';
+/** Goal of issue 16: every uncached route at least this share of bare, p95 at most this. */
+const GOAL_SHARE = 0.7;
+const GOAL_P95_MS = 200;
 
 function log(msg) {
   console.log(`[bench] ${msg}`);
 }
 
-function buildData() {
-  if (existsSync(join(dir, 'loaded.json')) && process.env.BENCH_KEEP === '1') {
-    log('reusing .bench/state (BENCH_KEEP=1)');
-    return;
-  }
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const t0 = Date.now();
-  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persist], { quiet: true });
+function sizeOf(bugs) {
+  if (!Number.isInteger(bugs) || bugs < 1000) throw new Error(`BENCH_SIZES: ${bugs} is not a size (>= 1000 bugs)`);
+  const ledger = Number(process.env.BENCH_LEDGER ?? bugs * 10);
+  const users = Number(process.env.BENCH_USERS ?? Math.max(10_000, Math.floor(bugs / 10)));
+  const dir = join(root, '.bench', `${bugs}-${ledger}-${users}`);
+  return {
+    bugs,
+    ledger,
+    users,
+    dir,
+    persist: join(dir, 'state'),
+    label: bugs >= 1e6 ? `${bugs / 1e6}M` : `${bugs / 1e3}k`,
+  };
+}
+
+function loadSql({ bugs, ledger, users }) {
   const labels = `'general','number_error','functional','performance','security','typo','design','server_down','trademark_squatting'`;
-  const sql = `
-WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${USERS})
-INSERT INTO users (id, username, email, password_hash, created_at)
-SELECT n, 'bench_' || n, 'bench_' || n || '@example.test', 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA', '2025-01-01T00:00:00.000Z' FROM seq;
+  return `
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${users})
+INSERT INTO users (id, username, email, password_hash, created_at, email_verified_at, session_key)
+SELECT n, 'bench_' || n, 'bench_' || n || '@example.test', 'pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA==$AAAA',
+  '2025-01-01T00:00:00.000Z', '2025-01-01T00:00:00.000Z', lower(hex(randomblob(16))) FROM seq;
+UPDATE users SET password_hash = '@BENCH_HASH@', role = 'admin' WHERE id = 1;
 
 WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${DOMAINS})
 INSERT INTO domains (id, hostname) SELECT n, 'site' || n || '.bench.example' FROM seq;
 
-WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${BUGS})
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${bugs})
 INSERT INTO bugs (id, user_id, domain_id, url, title, description, label, severity, status, state, is_hidden, created_at, updated_at)
 SELECT n,
-  CASE WHEN n % 7 = 0 THEN NULL ELSE 1 + (n * 7919) % ${USERS} END,
+  CASE WHEN n % 7 = 0 THEN NULL ELSE 1 + (n * 7919) % ${users} END,
   1 + (n * 104729) % ${DOMAINS},
   'https://site' || (1 + (n * 104729) % ${DOMAINS}) || '.bench.example/page/' || n,
   'Benchmark bug number ' || n,
@@ -61,10 +85,10 @@ SELECT n,
   strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 300) || ' seconds')
 FROM seq;
 
-WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${LEDGER})
+WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < ${ledger})
 INSERT INTO points (user_id, bug_id, domain_id, score, reason, created_at, period)
 SELECT user_id, bug_id, NULL, score, reason, created_at, substr(created_at, 1, 7) FROM (
-  SELECT 1 + (n * 7919) % ${USERS} AS user_id, 1 + n % ${BUGS} AS bug_id, 1 + n % 3 AS score,
+  SELECT 1 + (n * 7919) % ${users} AS user_id, 1 + n % ${bugs} AS bug_id, 1 + n % 3 AS score,
     'Benchmark ledger row' AS reason,
     strftime('%Y-%m-%dT%H:%M:%fZ', '2025-12-01', '+' || (n * 30) || ' seconds') AS created_at
   FROM seq
@@ -73,16 +97,46 @@ SELECT user_id, bug_id, NULL, score, reason, created_at, substr(created_at, 1, 7
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-scores.sql'), 'utf8')}
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8')}
 `;
-  const file = join(dir, 'load.sql');
-  writeFileSync(file, sql);
-  log(`loading ${USERS} users, ${DOMAINS} domains, ${BUGS} bugs, ${LEDGER} ledger rows…`);
-  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', persist, '--file', file, '--yes'], { quiet: true });
+}
+
+/** Loads the size's data unless a load of the same SQL is already there; always applies new migrations. */
+function buildData(size) {
+  const template = loadSql(size);
+  const version = createHash('sha256').update(template).digest('hex').slice(0, 16);
+  const marker = join(size.dir, 'loaded.json');
+  const previous = existsSync(marker) ? JSON.parse(readFileSync(marker, 'utf8')) : null;
+  if (previous?.version === version && process.env.BENCH_FRESH !== '1') {
+    log(`${size.label}: reusing ${size.dir} (seed ${version}); applying any new migrations`);
+    wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', size.persist], { quiet: true });
+    return previous;
+  }
+  rmSync(size.dir, { recursive: true, force: true });
+  mkdirSync(size.dir, { recursive: true });
+  const t0 = Date.now();
+  wrangler(['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', size.persist], { quiet: true });
+  const file = join(size.dir, 'load.sql');
+  writeFileSync(file, template.replace('@BENCH_HASH@', hashPassword(BENCH_PASSWORD)));
+  log(`${size.label}: loading ${size.users} users, ${DOMAINS} domains, ${size.bugs} bugs, ${size.ledger} ledger rows…`);
+  wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', size.persist, '--file', file, '--yes'], { quiet: true });
   const counts = d1Query(
     'SELECT (SELECT count(*) FROM bugs) AS bugs, (SELECT count(*) FROM points) AS points, (SELECT count(*) FROM user_scores) AS scores',
-    persist,
+    size.persist,
   )[0];
-  writeFileSync(join(dir, 'loaded.json'), JSON.stringify(counts));
-  log(`loaded ${JSON.stringify(counts)} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  // Rows near the end of the keysets (97% of the bugs, 99% of the ranked users).
+  const deepBugRow = Math.floor(size.bugs * 0.97);
+  const deepLeaderRow = Math.floor(Math.min(size.users, size.ledger) * 0.99);
+  const deepBug = d1Query(
+    `SELECT created_at, id FROM bugs WHERE is_hidden = 0 AND status != 'spam' ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ${deepBugRow}`,
+    size.persist,
+  )[0];
+  const deepLeader = d1Query(
+    `SELECT score, user_id FROM user_scores WHERE period = 'all' AND score > 0 ORDER BY score DESC, user_id LIMIT 1 OFFSET ${deepLeaderRow}`,
+    size.persist,
+  )[0];
+  const loaded = { version, counts, deepBug, deepLeader, deepLeaderRow, seconds: (Date.now() - t0) / 1000 };
+  writeFileSync(marker, JSON.stringify(loaded));
+  log(`${size.label}: loaded ${JSON.stringify(counts)} in ${loaded.seconds.toFixed(1)} s`);
+  return loaded;
 }
 
 function freePort() {
@@ -95,7 +149,7 @@ function freePort() {
   });
 }
 
-async function startWorker(vars = []) {
+async function startWorker(persist, vars = []) {
   const port = process.env.BENCH_PORT ? Number(process.env.BENCH_PORT) : await freePort();
   if (!existsSync(join(root, '.dev.vars'))) {
     writeFileSync(join(root, '.dev.vars'), `JWT_SECRET=${'b'.repeat(48)}\n`);
@@ -118,12 +172,18 @@ async function startWorker(vars = []) {
     { cwd: root, env: wranglerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
   );
   const base = `http://127.0.0.1:${port}`;
+  const stop = () => {
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {}
+  };
   for (let i = 0; i < 400; i++) {
     try {
-      if ((await fetch(`${base}/api/health`)).ok) return { base, stop: () => process.kill(-child.pid, 'SIGTERM') };
+      if ((await fetch(`${base}${BARE.path}`)).ok) return { base, stop };
     } catch {}
     await new Promise((r) => setTimeout(r, 250));
   }
+  stop();
   throw new Error('wrangler dev did not start');
 }
 
@@ -140,7 +200,7 @@ function get(url, headers) {
 }
 
 /** Closed-loop load: CONCURRENCY clients, each sending the next request when the last returns. */
-async function measure(name, url, headers = {}) {
+async function measure(url, headers = {}) {
   const warmEnd = Date.now() + 1000;
   while (Date.now() < warmEnd) await get(url, headers);
   const latencies = [];
@@ -158,132 +218,143 @@ async function measure(name, url, headers = {}) {
   );
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { name, rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
+  return { rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
 }
 
-/**
- * Reports one bug through the form, as a person would (multipart, five screenshots made with
- * sharp, a Markdown-heavy description), and returns the routes that show it: the bug page
- * (screenshot rows, Markdown rendering) and one screenshot (R2 read, sandboxed headers).
- */
-async function evidenceRoutes(base) {
-  const { makeImages } = await import('../tests/fixtures/images.mjs');
-  const images = await makeImages();
-  const section = (i) =>
-    `## Step ${i}\n\n1. Open **the cart** with \`?item=${i}\`\n2. See [the docs](https://docs.example/${i})\n\n` +
-    '```http\nPOST /cart HTTP/1.1\nContent-Type: application/x-www-form-urlencoded\n\nqty=-1\n```\n\n' +
-    '> Expected: an error. *Actual*: the total goes negative.\n\n';
-  const form = new FormData();
-  form.append('url', 'https://site1.bench.example/cart');
-  form.append('title', 'Benchmark bug with screenshots and Markdown');
-  form.append(
-    'description',
-    Array.from({ length: 20 }, (_, i) => section(i + 1))
-      .join('')
-      .slice(0, 10_000),
-  );
-  for (const key of ['jpeg', 'png', 'webp', 'gif', 'progressiveJpeg']) {
-    form.append('screenshots', new Blob([Buffer.from(images[key].data, 'base64')]), `${key}.img`);
-  }
-  const res = await fetch(`${base}/api/bugs`, {
-    method: 'POST',
-    body: form,
-    headers: { Origin: base },
-    redirect: 'manual',
-  });
-  const path = res.headers.get('location');
-  if (res.status !== 303 || !path) throw new Error(`could not report the evidence bug: ${res.status}`);
-  const shot = /src="(\/bugs\/\d+\/screenshots\/[^"]+)"/.exec(await (await fetch(`${base}${path}`)).text())?.[1];
-  if (!shot) throw new Error('the evidence bug page shows no screenshot');
-  return [
-    [`page: ${path} (5 screenshots, Markdown-heavy description)`, path, {}],
-    ['file: one screenshot (R2, sandboxed)', shot, {}],
-  ];
+/** What route entries see (scripts/bench-routes.mjs). */
+function context(base, size, loaded) {
+  let cookie;
+  return {
+    base,
+    bugs: size.bugs,
+    users: size.users,
+    ledger: size.ledger,
+    domains: DOMAINS,
+    ...loaded,
+    /** The session cookie of bench_1 (an admin), signed in once per Worker. */
+    async signIn() {
+      if (cookie) return cookie;
+      const res = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ username: 'bench_1', password: BENCH_PASSWORD }),
+        headers: { Origin: base },
+        redirect: 'manual',
+      });
+      const set = res.headers.getSetCookie().find((c) => c.startsWith('__Host-blt_session='));
+      if (!set) throw new Error(`bench_1 could not sign in: ${res.status}`);
+      cookie = set.split(';')[0];
+      return cookie;
+    },
+    /** Files a report through the form (anonymous, multipart) and returns the new bug's path. */
+    async report(form) {
+      const res = await fetch(`${base}/api/bugs`, {
+        method: 'POST',
+        body: form,
+        headers: { Origin: base },
+        redirect: 'manual',
+      });
+      const path = res.headers.get('location');
+      if (res.status !== 303 || !path) throw new Error(`could not report a bug: ${res.status}`);
+      return path;
+    },
+  };
 }
 
-buildData();
-// Rows near the end of the keyset (97,000 and 9,900 with the default data).
-const DEEP_BUG = Math.floor(BUGS * 0.97);
-const DEEP_LEADER = Math.floor(Math.min(USERS, LEDGER) * 0.99);
-const deepBug = d1Query(
-  `SELECT created_at, id FROM bugs WHERE is_hidden = 0 AND status != 'spam' ORDER BY created_at DESC, id DESC LIMIT 1 OFFSET ${DEEP_BUG}`,
-  persist,
-)[0];
-const deepLeader = d1Query(
-  `SELECT score, user_id FROM user_scores WHERE period = 'all' AND score > 0 ORDER BY score DESC, user_id LIMIT 1 OFFSET ${DEEP_LEADER}`,
-  persist,
-)[0];
-const hx = { 'HX-Request': 'true' };
-const BARE = ['bare: GET /api/health (Worker + 1 D1 query)', '/api/health', {}];
-const deepLeaderPath = `/api/leaderboard?after=${deepLeader.score}.${deepLeader.user_id}.${DEEP_LEADER}.${DEEP_LEADER}`;
-/** Each run starts its own `wrangler dev` and measures the bare route first, as its baseline. */
-const runs = [
-  {
-    vars: [],
-    routes: [
-      ['fragment: /api/bugs (newest 25)', '/api/bugs', hx],
-      ['fragment: /api/bugs?label=security', '/api/bugs?label=security', hx],
-      [
-        `fragment: /api/bugs page at row ~${DEEP_BUG.toLocaleString('en')}`,
-        `/api/bugs?before=${encodeURIComponent(`${deepBug.created_at}_${deepBug.id}`)}`,
-        hx,
-      ],
-      ['fragment: /api/bugs?q= (title search, no match: worst case)', '/api/bugs?q=no-such-words', hx],
-      ['fragment: /api/bugs?q= (title search, every bug matches)', '/api/bugs?q=benchmark', hx],
-      ['fragment: /api/bugs?q= (title search, one bug matches)', '/api/bugs?q=number+54321', hx],
-      ['fragment: /api/leaderboard (Cache API)', '/api/leaderboard', hx],
-      ['fragment: /api/stats (Cache API)', '/api/stats', hx],
-      ['page: /bugs (full page)', '/bugs', {}],
-      ['page: /stats (counts and both charts, uncached)', '/stats', {}],
-    ],
-    // Added once the Worker runs: a bug page with five screenshots and a long Markdown description.
-    evidence: true,
-  },
-  {
-    // The bench-only switch: the embed middleware skips the Cache API, so these are computed.
-    vars: ['EMBED_CACHE:off'],
-    routes: [
-      ['fragment: /api/leaderboard uncached (EMBED_CACHE=off)', '/api/leaderboard', hx],
-      [`fragment: /api/leaderboard page at row ~${DEEP_LEADER.toLocaleString('en')}, uncached`, deepLeaderPath, hx],
-      ['fragment: /api/stats uncached (EMBED_CACHE=off)', '/api/stats', hx],
-    ],
-  },
-];
-const results = [];
-for (const run of runs) {
-  const worker = await startWorker(run.vars);
-  if (run.vars.length) log(`wrangler dev --var ${run.vars.join(' --var ')}`);
-  if (run.evidence) run.routes.push(...(await evidenceRoutes(worker.base)));
+async function runWorker(size, loaded, routes, vars) {
+  const out = new Map();
+  if (!routes.length) return out;
+  const worker = await startWorker(size.persist, vars);
   try {
-    let bare = 0;
-    for (const [name, path, headers] of [BARE, ...run.routes]) {
-      const r = await measure(name, worker.base + path, headers);
-      if (path === BARE[1]) bare = r.rps;
-      r.bare = bare;
-      results.push(r);
+    const ctx = context(worker.base, size, loaded);
+    const bare = await measure(worker.base + BARE.path);
+    log(
+      `${size.label} ${vars.length ? 'uncached' : 'cached'} worker, ${BARE.name}: ${bare.rps.toFixed(0)} req/s, p95 ${bare.p95.toFixed(1)} ms`,
+    );
+    out.set(vars.length ? BARE.name : `${BARE.name} (cached worker)`, { ...bare, bare: bare.rps });
+    for (const route of routes) {
+      const seeded = route.seed ? await route.seed(ctx) : undefined;
+      const path = typeof route.path === 'function' ? route.path(ctx, seeded) : route.path;
+      const headers = {
+        ...(typeof route.headers === 'function' ? route.headers(ctx, seeded) : route.headers),
+        ...(route.signedIn ? { Cookie: await ctx.signIn() } : {}),
+      };
+      const r = { ...(await measure(worker.base + path, headers)), bare: bare.rps };
+      out.set(route.name, r);
       log(
-        `${r.name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+        `${size.label} ${route.name}: ${(r.rps / r.bare).toFixed(2)} of bare, ${r.rps.toFixed(0)} req/s, p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
       );
     }
   } finally {
     worker.stop();
   }
+  return out;
 }
 
-console.log('\n| route | req/s | vs bare | p50 ms | p95 ms |\n| --- | ---: | ---: | ---: | ---: |');
-for (const r of results) {
-  console.log(
-    `| ${r.name} | ${r.rps.toFixed(0)} | ${((100 * r.rps) / r.bare).toFixed(0)}% | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} |`,
+const routes = ROUTES.filter((r) => !ONLY || r.name.includes(ONLY));
+const sizes = SIZES.map(sizeOf);
+const started = new Date();
+const bySize = [];
+for (const size of sizes) {
+  const loaded = buildData(size);
+  if (process.env.BENCH_LOAD_ONLY === '1') continue;
+  const uncached = await runWorker(
+    size,
+    loaded,
+    routes.filter((r) => !r.cached),
+    ['EMBED_CACHE:off', 'PAGE_CACHE:off'],
   );
+  const cached = await runWorker(
+    size,
+    loaded,
+    routes.filter((r) => r.cached),
+    [],
+  );
+  bySize.push({ size, results: new Map([...uncached, ...cached]) });
 }
+if (process.env.BENCH_LOAD_ONLY === '1') process.exit(0);
+
+const names = [...new Set(bySize.flatMap((s) => [...s.results.keys()]))];
+const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} | p95 at ${s.size.label}`).join(' | ')} |`;
+const lines = [
+  `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
+    `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
+    `${CONCURRENCY} clients, ${SECONDS} s per route · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+  '',
+  header,
+  `| --- | ${bySize.map(() => '---: | ---:').join(' | ')} |`,
+];
+const misses = [];
+for (const name of names) {
+  const cells = bySize.map((s) => {
+    const r = s.results.get(name);
+    if (!r) return '– | –';
+    const share = r.rps / r.bare;
+    const bad = !name.startsWith('bare') && (share < GOAL_SHARE || r.p95 > GOAL_P95_MS);
+    if (bad) misses.push(`${name} at ${s.size.label}: ${share.toFixed(2)} of bare, p95 ${r.p95.toFixed(0)} ms`);
+    return `${bad ? '**' : ''}${share.toFixed(2)}${bad ? '**' : ''} | ${r.p95.toFixed(0)} ms${r.errors ? ` (${r.errors} non-200)` : ''}`;
+  });
+  lines.push(`| ${name} | ${cells.join(' | ')} |`);
+}
+console.log(`\n${lines.join('\n')}`);
+mkdirSync(join(root, '.bench'), { recursive: true });
 writeFileSync(
-  join(dir, 'results.json'),
-  JSON.stringify({ seconds: SECONDS, concurrency: CONCURRENCY, results }, null, 2),
+  join(root, '.bench', 'results.json'),
+  JSON.stringify(
+    {
+      started,
+      seconds: SECONDS,
+      concurrency: CONCURRENCY,
+      sizes: bySize.map((s) => ({ ...s.size, results: Object.fromEntries(s.results) })),
+    },
+    null,
+    2,
+  ),
 );
-const failing = results.filter((r) => r.name.startsWith('fragment') && r.rps < 0.6 * r.bare);
+writeFileSync(join(root, '.bench', 'results.md'), `${lines.join('\n')}\n`);
 console.log(
-  failing.length
-    ? `\n[bench] below 60% of bare: ${failing.map((r) => r.name).join('; ')}`
-    : '\n[bench] every fragment route kept >= 60% of the bare route throughput',
+  misses.length
+    ? `\n[bench] below ${GOAL_SHARE} of bare or p95 above ${GOAL_P95_MS} ms:\n  ${misses.join('\n  ')}`
+    : `\n[bench] every route kept >= ${GOAL_SHARE} of bare with p95 <= ${GOAL_P95_MS} ms`,
 );
+console.log('[bench] the table is also in .bench/results.md: append it to scripts/bench-results.md');
 process.exit(0);

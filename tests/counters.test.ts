@@ -102,15 +102,20 @@ describe('title search (FTS5)', () => {
     }
     expect(seen).toEqual([...many].reverse()); // newest first, no duplicates or gaps
     // FTS5 syntax typed into the box is searched as words: no error, and the words must match.
-    const odd = await seedBug({ hostname: host, title: 'NEAR alpha beta title OR xylophone' });
+    const odd = await seedBug({ hostname: host, title: 'NEAR alpha beta title OR xylophone x' });
     const expected: [string, number[]][] = [
       ['"', []], // no words at all: nothing matches
       [')(', []],
-      ['NEAR(a b)', [odd]], // the words NEAR, a*, b*
-      ['title:x', [odd]], // title*, x* (xylophone): not a column filter
-      ['a" OR "b', [odd]],
-      ['* OR 1', []], // OR is a word here, and no title has a word starting with 1
-      ['NEAR(a z)', []], // z matches nothing: every word is required
+      ['NEAR(al be)', [odd]], // the words NEAR, al*, be*
+      ['title:xy', [odd]], // title*, xy* (xylophone): not a column filter
+      ['al" OR "be', [odd]],
+      ['* OR 1', []], // OR is a word here, and no title has the word 1
+      ['NEAR(al z)', []], // z matches nothing: every word is required
+      ['-alpha', [odd]], // not FTS5's NOT: the word alpha
+      ['^alpha + beta', [odd]],
+      ['{title}: alpha', [odd]],
+      ['x', [odd]], // a 1-character word is a whole word, not "every word starting with x"
+      ['a', []],
     ];
     for (const [hostile, want] of expected) expect(await ids(hostile), hostile).toEqual(want);
   });

@@ -23,6 +23,9 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     deleted_at: 'TEXT',
   },
   domains: { id: 'INTEGER', hostname: 'TEXT', has_public_bugs: 'INTEGER', created_at: 'TEXT' },
+  bug_totals: { label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
+  site_totals: { name: 'TEXT', n: 'INTEGER' },
+  search_terms: { term: 'TEXT' },
   bugs: {
     id: 'INTEGER',
     user_id: 'INTEGER',
@@ -204,10 +207,16 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
     expect(row?.sql).toMatch(/USING fts5\(title, content='bugs', content_rowid='id'/);
     const triggers = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' ORDER BY name").all();
     expect(triggers.results.map((t) => t.name)).toEqual([
+      'bug_totals_delete',
+      'bug_totals_insert',
+      'bug_totals_update',
       'bugs_fts_delete',
       'bugs_fts_insert',
       'bugs_fts_update',
       'points_default_period',
+      'site_totals_domain_delete',
+      'site_totals_domain_insert',
+      'site_totals_domain_update',
     ]);
   });
 

@@ -4,6 +4,7 @@ import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
+import { ftsMatch, matchesBug, parseSearch, recordTitleTerms } from './search';
 
 /** Who is looking: hidden bugs are shown only to their reporter and to admins. */
 export type Viewer = { id: number; role: Role } | null;
@@ -83,20 +84,6 @@ export function decodeCursor(raw: string): Cursor | null {
   return { createdAt: m[1], id: Number(m[2]) };
 }
 
-/**
- * Turns what a user typed into an FTS5 query: each word (letters and digits) quoted, as a prefix,
- * all required. Quoting means no FTS5 syntax from the user ever reaches MATCH. Null when the
- * text has no words at all (then nothing matches).
- */
-export function ftsQuery(q: string): string | null {
-  const words =
-    q
-      .normalize('NFKC')
-      .match(/[\p{L}\p{N}]+/gu)
-      ?.slice(0, 8) ?? [];
-  return words.length ? words.map((w) => `"${w}"*`).join(' ') : null;
-}
-
 function bugColumns(db: DB) {
   return db
     .selectFrom('bugs')
@@ -136,16 +123,41 @@ export async function listBugs(
     includeHidden?: boolean;
   },
 ): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
-  const f = opts.filters ?? {};
-  // Title search is driven by the FTS5 index, newest match (highest rowid) first, so a page of
-  // results costs the same whether one bug matches or all of them do.
-  const match = f.q ? ftsQuery(f.q) : undefined;
-  if (match === null) return { rows: [], next: null };
-  let query = bugColumns(db).$if(match !== undefined, (qb) =>
-    qb.innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id').where(sql<SqlBool>`bugs_fts MATCH ${match}`),
-  );
+  const f = { ...opts.filters };
+  const userId = opts.userId;
+  let byUsername: string | undefined;
+  let match: string | null | undefined;
+  if (f.q) {
+    // site: and by: are our filters (worker/db/search.ts); the other words go to FTS5, quoted.
+    const parsed = parseSearch(f.q);
+    if (parsed.site !== undefined) {
+      if (f.domain !== undefined && f.domain !== parsed.site) return { rows: [], next: null };
+      f.domain = parsed.site;
+    }
+    byUsername = parsed.by;
+    if (parsed.words.length) match = await ftsMatch(db, parsed.words);
+    else if (parsed.site === undefined && parsed.by === undefined) return { rows: [], next: null };
+  }
+  // With a domain or a reporter the search walks that index newest first and checks each row
+  // against FTS5 (a point lookup); otherwise FTS5 drives, newest match (highest rowid) first, so
+  // a page of results costs the same whether one bug matches or all of them do.
+  const ftsDriven = match !== undefined && match !== null && !f.domain && userId === undefined && !byUsername;
+  let query = bugColumns(db);
+  if (match && ftsDriven) {
+    query = query.innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id').where(sql<SqlBool>`bugs_fts MATCH ${match}`);
+  } else if (match) query = query.where(matchesBug(match));
+  if (byUsername !== undefined) {
+    const name = byUsername;
+    query = query.where('bugs.user_id', '=', (eb) =>
+      eb
+        .selectFrom('users')
+        .select('users.id')
+        .where('users.username', '=', name)
+        .where('users.deleted_at', 'is', null),
+    );
+  }
   if (!opts.includeHidden) query = query.where('bugs.is_hidden', '=', 0);
-  if (opts.userId !== undefined) query = query.where('bugs.user_id', '=', opts.userId);
+  if (userId !== undefined) query = query.where('bugs.user_id', '=', userId);
   if (f.status === 'open' || f.status === 'ended') {
     // Groups over bugs.status (kept in step with state), so they read the status indexes.
     query = query.where('bugs.status', '=', f.status === 'open' ? 'open' : 'closed');
@@ -163,7 +175,7 @@ export async function listBugs(
     );
   }
   const cursor = opts.cursor;
-  if (match) {
+  if (ftsDriven) {
     if (cursor) query = query.where(sql<SqlBool>`bugs_fts.rowid < ${cursor.id}`);
     query = query.orderBy(sql`bugs_fts.rowid`, 'desc');
   } else {
@@ -325,6 +337,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
   statements.push(...insertScreenshots(db, newBugId, input.screenshots ?? []));
+  statements.push(...recordTitleTerms(db, input.title));
   const results = await db.batch<{ id: number }>(statements);
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
@@ -430,21 +443,24 @@ export interface BugStats {
   domains: number;
 }
 
-/** Public counts: hidden and spam reports never count; a domain counts once it has a public bug. */
+/**
+ * Public counts: hidden and spam reports never count; a domain counts once it has a public bug.
+ * Reads the 18 bug_totals rows and one site_totals row (migration 0012), whatever the site's size.
+ */
 function statsQuery(db: DB) {
   return db
     .selectNoFrom((eb) => [
       eb
-        .selectFrom('bug_counts')
+        .selectFrom('bug_totals')
         .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
         .where('status', '=', 'open')
         .as('open'),
       eb
-        .selectFrom('bug_counts')
+        .selectFrom('bug_totals')
         .select(sql<number>`coalesce(sum(n), 0)`.as('n'))
         .where('status', '=', 'closed')
         .as('closed'),
-      eb.selectFrom('domains').select(eb.fn.countAll<number>().as('n')).where('has_public_bugs', '=', 1).as('domains'),
+      eb.selectFrom('site_totals').select('n').where('name', '=', 'public_domains').as('domains'),
     ])
     .compile();
 }
@@ -455,7 +471,7 @@ function toStats(row: { open: number | null; closed: number | null; domains: num
   return { total: open + closed, open, closed, domains: row?.domains ?? 0 };
 }
 
-/** The counts in one D1 round trip, from the bug_counts rows and the domains_public index. */
+/** The counts in one D1 round trip, from the bug_totals and site_totals rows. */
 export async function bugStats(db: DB): Promise<BugStats> {
   const { rows } = await db.executeQuery(statsQuery(db));
   return toStats(rows[0]);
@@ -473,7 +489,7 @@ function perDayQuery(db: DB, days: number, end: number) {
 
 function byLabelQuery(db: DB) {
   return db
-    .selectFrom('bug_counts')
+    .selectFrom('bug_totals')
     .select(['label', (eb) => eb.fn.sum<number>('n').as('count')])
     .groupBy('label')
     .compile();

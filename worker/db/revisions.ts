@@ -1,6 +1,7 @@
 import { refreshCounters } from './counters';
 import type { DB } from './index';
 import type { Label, Severity } from './schema';
+import { recordTitleTerms } from './search';
 
 /** What an edit may change: the report form's fields, minus privacy. */
 export interface BugEdit {
@@ -76,6 +77,7 @@ export async function editBug(db: DB, bug: EditedBug, edit: BugEdit, editorId: n
       .compile(),
     ...refreshCounters(db, { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } }),
     ...refreshCounters(db, { createdAt: bug.created_at, label: edit.label, domain: { hostname: edit.hostname } }),
+    ...recordTitleTerms(db, edit.title),
   ]);
   return true;
 }

@@ -14,6 +14,9 @@ export interface Database {
   user_scores: UserScoresTable;
   login_attempts: LoginAttemptsTable;
   bug_counts: BugCountsTable;
+  bug_totals: BugTotalsTable;
+  site_totals: SiteTotalsTable;
+  search_terms: SearchTermsTable;
   bugs_fts: BugsFtsTable;
   write_limits: WriteLimitsTable;
   recent_posts: RecentPostsTable;
@@ -176,6 +179,24 @@ export interface BugCountsTable {
   label: Label;
   status: 'open' | 'closed';
   n: number;
+}
+
+/** bug_counts summed over every day, per label and status: 18 rows, kept by triggers (migration 0012). */
+export interface BugTotalsTable {
+  label: Label;
+  status: 'open' | 'closed';
+  n: number;
+}
+
+/** Site-wide counts kept by triggers (migration 0012): `public_domains` = domains with a public bug. */
+export interface SiteTotalsTable {
+  name: 'public_domains';
+  n: number;
+}
+
+/** Every folded title word of 4+ characters ever indexed: long search words expand to these (worker/db/search.ts). */
+export interface SearchTermsTable {
+  term: string;
 }
 
 /** FTS5 index over bugs.title (virtual, kept by triggers; rowid = bugs.id). Query with MATCH. */

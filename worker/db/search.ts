@@ -1,0 +1,130 @@
+import { type CompiledQuery, sql } from 'kysely';
+import type { DB } from './index';
+
+/**
+ * Title search at any size (issue 16). Every word must match a title word as a prefix, case and
+ * accents ignored, newest match first. What makes that cost the same at 1M bugs as at 100:
+ *
+ * - FTS5 answers a prefix query it has no prefix index for by merging the doclists of every
+ *   matching term before it returns one row: "benchmark*" read every title with that word, even
+ *   for a page of 25. Exact terms, and prefixes served by the `prefix='2 3'` index (migration
+ *   0012), are read lazily, newest first, so a page stops after its rows.
+ * - So a word of 4+ characters is expanded to the terms it is a prefix of, from `search_terms`
+ *   (every word ever indexed; a range read of at most MAX_EXPANSION + 1 rows), and searched as
+ *   `("word" OR "wordy" OR …)`: exact terms only. Past MAX_EXPANSION terms it falls back to FTS5's
+ *   own prefix query (correct, slower: a prefix that many words share).
+ * - A word of 2 or 3 characters is a prefix the index holds. A 1-character word is a whole word
+ *   (the minimum prefix length is 2: "a" would otherwise mean "every title with a word starting
+ *   with a").
+ * - `site:host` and `by:username` are ours, never FTS5 syntax: they become the domain and
+ *   reporter filters. Everything else is split into words of letters and digits and each word is
+ *   quoted, so no FTS5 syntax a user types (quotes, NEAR, *, -, ^, column filters) reaches MATCH.
+ */
+
+/** Words searched at most; more are ignored. */
+export const MAX_WORDS = 8;
+/** Terms a long word may expand to before the FTS5 prefix query is used instead. */
+export const MAX_EXPANSION = 64;
+
+export interface ParsedSearch {
+  /** Words to match, folded (lower case, no accents), at most MAX_WORDS. */
+  words: string[];
+  /** `site:` host, lower case; the last one wins. */
+  site?: string;
+  /** `by:` username; the last one wins. */
+  by?: string;
+}
+
+/** Lower case and accents removed, as FTS5's unicode61 tokenizer with remove_diacritics 2 folds. */
+export function foldWord(word: string): string {
+  return word
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase();
+}
+
+/** The words a title is indexed under (what `search_terms` gets when a title is written). */
+export function titleTerms(title: string): string[] {
+  return [...new Set((title.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? []).map(foldWord).filter(Boolean))];
+}
+
+/** Splits what a user typed into our `site:`/`by:` filters and the words FTS5 will see. */
+export function parseSearch(q: string): ParsedSearch {
+  const out: ParsedSearch = { words: [] };
+  for (const token of q.normalize('NFKC').split(/\s+/)) {
+    const filter = /^(site|by):(.+)$/i.exec(token);
+    if (filter?.[1] && filter[2]) {
+      if (filter[1].toLowerCase() === 'site') out.site = filter[2].toLowerCase().replace(/\/+$/, '');
+      else out.by = filter[2];
+      continue;
+    }
+    for (const w of token.match(/[\p{L}\p{N}]+/gu) ?? []) {
+      const folded = foldWord(w);
+      if (folded && out.words.length < MAX_WORDS) out.words.push(folded);
+    }
+  }
+  return out;
+}
+
+/** FTS5 string literal: the word between double quotes (words hold no quotes, but be exact). */
+function quoted(term: string): string {
+  return `"${term.replaceAll('"', '""')}"`;
+}
+
+/** The range read that expands one long word to the indexed terms starting with it. */
+function expansionQuery(db: DB, word: string): CompiledQuery {
+  return db
+    .selectFrom('search_terms')
+    .select('term')
+    .where('term', '>=', word)
+    .where('term', '<', `${word}\u{10FFFF}`)
+    .orderBy('term')
+    .limit(MAX_EXPANSION + 1)
+    .compile();
+}
+
+/**
+ * The FTS5 MATCH expression for `words` (every word required), or null when there are none.
+ * Long words are expanded in one D1 batch.
+ */
+export async function ftsMatch(db: DB, words: string[]): Promise<string | null> {
+  if (!words.length) return null;
+  const long = [...new Set(words.filter((w) => w.length >= 4))];
+  const expansions = new Map<string, string[] | null>();
+  if (long.length) {
+    const results = await db.batch<{ term: string }>(long.map((w) => expansionQuery(db, w)));
+    long.forEach((w, i) => {
+      const terms = (results[i]?.results ?? []).map((r) => r.term);
+      expansions.set(w, terms.length > MAX_EXPANSION ? null : terms);
+    });
+  }
+  return words
+    .map((w) => {
+      if (w.length === 1) return quoted(w);
+      if (w.length <= 3) return `${quoted(w)}*`;
+      const terms = expansions.get(w);
+      if (terms === null || terms === undefined) return `${quoted(w)}*`;
+      // The word itself always, so a title whose terms were never recorded still matches whole.
+      const all = [...new Set([w, ...terms])];
+      return all.length === 1 ? quoted(w) : `(${all.map(quoted).join(' OR ')})`;
+    })
+    .join(' AND ');
+}
+
+/** Records a title's words, so prefixes of them expand to them (same batch as the title write). */
+export function recordTitleTerms(db: DB, title: string): CompiledQuery[] {
+  const terms = titleTerms(title).filter((t) => t.length >= 4);
+  if (!terms.length) return [];
+  return [
+    db
+      .insertInto('search_terms')
+      .values(terms.map((term) => ({ term })))
+      .onConflict((oc) => oc.column('term').doNothing())
+      .compile(),
+  ];
+}
+
+/** The title search condition for a bugs row driven by another index (domain, reporter). */
+export function matchesBug(match: string) {
+  return sql<boolean>`EXISTS (SELECT 1 FROM bugs_fts WHERE bugs_fts MATCH ${match} AND bugs_fts.rowid = bugs.id)`;
+}
