@@ -24,6 +24,7 @@ type Table = { name: string; sql: string; columns: Column[]; fks: ForeignKey[]; 
 const OVERRIDES: Record<string, Record<string, unknown>> = {
   screenshots: { key: 'k'.repeat(32) },
   email_tokens: { token_hash: 'a'.repeat(64) },
+  notifications: { kind: 'comment' },
 };
 
 const INTERNAL = /^(sqlite_|_cf_|d1_migrations$)/;
