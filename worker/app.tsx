@@ -23,8 +23,10 @@ import auth from './routes/auth';
 import bugs from './routes/bugs';
 import evidence from './routes/evidence';
 import leaderboard from './routes/leaderboard';
+import notifications from './routes/notifications';
 import ops from './routes/ops';
 import outbox from './routes/outbox';
+import owners from './routes/owners';
 import site from './routes/site';
 import states from './routes/states';
 import users from './routes/users';
@@ -108,6 +110,8 @@ export function createApp() {
   app.route('/', leaderboard);
   app.route('/', users);
   app.route('/', ops);
+  app.route('/', owners);
+  app.route('/', notifications);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {
