@@ -25,6 +25,7 @@ const OVERRIDES: Record<string, Record<string, unknown>> = {
   screenshots: { key: 'k'.repeat(32) },
   email_tokens: { token_hash: 'a'.repeat(64) },
   api_tokens: { token_hash: 'b'.repeat(64), scopes: 'read' },
+  notifications: { kind: 'comment' },
 };
 
 const INTERNAL = /^(sqlite_|_cf_|d1_migrations$)/;

@@ -24,8 +24,10 @@ import auth from './routes/auth';
 import bugs from './routes/bugs';
 import evidence from './routes/evidence';
 import leaderboard from './routes/leaderboard';
+import notifications from './routes/notifications';
 import ops from './routes/ops';
 import outbox from './routes/outbox';
+import owners from './routes/owners';
 import site from './routes/site';
 import states from './routes/states';
 import tokens, { apiDocs } from './routes/tokens';
@@ -111,6 +113,8 @@ export function createApp() {
   app.route('/', leaderboard);
   app.route('/', users);
   app.route('/', ops);
+  app.route('/', owners);
+  app.route('/', notifications);
   app.route('/', tokens);
   app.route(
     '/',

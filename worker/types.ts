@@ -24,6 +24,9 @@ export interface Env {
   RATE_FLAGS_PER_IP?: string;
   /** Requests per hour of one API token (middleware/api-token.ts). */
   RATE_API_PER_TOKEN?: string;
+  /** Domain claim checks (each one fetches from the outside internet) per user and per IP. */
+  RATE_CLAIM_CHECKS_PER_USER?: string;
+  RATE_CLAIM_CHECKS_PER_IP?: string;
   /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
   LOGIN_LIMIT_ACCOUNT_IP?: string;
   LOGIN_LIMIT_ACCOUNT?: string;
@@ -51,6 +54,8 @@ export interface Env {
   RATE_RESET_MAILS_PER_IP?: string;
   /** Other mails one account may be sent per hour (confirm links again, "someone tried to sign up"); silent past it. */
   RATE_ACCOUNT_MAILS_PER_ACCOUNT?: string;
+  /** DNS-over-HTTPS resolver (JSON API) for outbound checks (worker/lib/outbound.ts); Cloudflare's by default. */
+  DOH_RESOLVER?: string;
 }
 
 /** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */
@@ -59,6 +64,8 @@ export interface SessionUser {
   username: string;
   role: Role;
   points: number;
+  /** Unread notifications (issue 13), for the header; read with the session, one indexed count. */
+  unread?: number;
 }
 
 /** What middleware puts on `c.var` for every request. */

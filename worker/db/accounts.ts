@@ -4,6 +4,7 @@ import { newSessionKey } from '../lib/session';
 import { revokeAllApiTokens } from './api-tokens';
 import type { DB } from './index';
 import { insertMail, type Mail } from './outbox';
+import type { NotifyEmail } from './schema';
 import { insertToken, pruneTokens, revokeTokens } from './tokens';
 
 /** An account as the account flows need it; deleted accounts are never found by address. */
@@ -15,6 +16,8 @@ export interface AccountRow {
   session_version: number;
   session_key: string | null;
   email_verified_at: string | null;
+  /** Notification mail: off, instant or daily (issue 13). */
+  notify_email: NotifyEmail;
 }
 
 const ACCOUNT_COLUMNS = [
@@ -25,6 +28,7 @@ const ACCOUNT_COLUMNS = [
   'session_version',
   'session_key',
   'email_verified_at',
+  'notify_email',
 ] as const;
 
 /** The live account with this address (case-insensitive: the column is COLLATE NOCASE). */
@@ -130,6 +134,11 @@ export async function writeMail(
  */
 export async function writeNoMail(db: DB, now = new Date()): Promise<void> {
   await db.batch([pruneTokens(db, now)]);
+}
+
+/** The user's choice of notification mail (settings). */
+export async function setNotifyEmail(db: DB, userId: number, value: NotifyEmail): Promise<void> {
+  await db.updateTable('users').set({ notify_email: value }).where('id', '=', userId).execute();
 }
 
 /** Marks the address confirmed (a confirm link was used). */
@@ -267,6 +276,7 @@ export function privateReportDeletes(db: DB, bugIds: number[]): CompiledQuery[] 
     db.deleteFrom('screenshots').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_revisions').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_flags').where('bug_id', 'in', bugIds).compile(),
+    db.deleteFrom('notifications').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_events').where('bug_id', 'in', bugIds).compile(),
     // Other reports that named one of these as their original keep their state, without the link.
     db.updateTable('bug_events').set({ duplicate_of: null }).where('duplicate_of', 'in', bugIds).compile(),
@@ -318,6 +328,11 @@ export async function deleteAccount(
     db.deleteFrom('user_scores').where('user_id', '=', userId).compile(),
     db.deleteFrom('email_tokens').where('user_id', '=', userId).compile(),
     db.deleteFrom('api_tokens').where('user_id', '=', userId).compile(),
+    // Their inbox, their claims and their ownerships (a domain may be left without owners: an
+    // admin or a new claim gives it some again). Notifications they caused stay, by "deleted user".
+    db.deleteFrom('notifications').where('user_id', '=', userId).compile(),
+    db.deleteFrom('domain_claims').where('user_id', '=', userId).compile(),
+    db.deleteFrom('domain_owners').where('user_id', '=', userId).compile(),
     db.deleteFrom('outbox').where('to_address', '=', user.email).compile(),
     db.deleteFrom('login_attempts').where('account', '=', `u:${userId}`).compile(),
     db

@@ -145,6 +145,7 @@ export const MeResponse = z.object({
   points: z.int(),
   role: z.enum(['user', 'admin']),
   email_verified: z.boolean(),
+  unread_notifications: z.int(),
 });
 export const HealthResponse = z.object({ status: z.literal('ok'), d1: z.literal('ok'), d1_ms: z.number() });
 export const FlagResolvedResponse = z.object({ bug_id: z.int(), resolution: z.enum(['kept', 'spam']) });

@@ -331,6 +331,7 @@ auth.get(
         points: user?.points,
         role: user?.role,
         email_verified: Boolean(account?.email_verified_at),
+        unread_notifications: user?.unread ?? 0,
       }),
     });
   },
