@@ -24,6 +24,8 @@ type Table = { name: string; sql: string; columns: Column[]; fks: ForeignKey[]; 
 const OVERRIDES: Record<string, Record<string, unknown>> = {
   screenshots: { key: 'k'.repeat(32) },
   email_tokens: { token_hash: 'a'.repeat(64) },
+  // A UTC date, not a timestamp (0010_disclosure.sql).
+  bugs: { disclose_at: '2026-01-02' },
 };
 
 const INTERNAL = /^(sqlite_|_cf_|d1_migrations$)/;
