@@ -4,6 +4,7 @@ import { type Viewer, visibleTo } from './bugs';
 import { refreshCounters } from './counters';
 import { type DB, monthKey } from './index';
 import type { BugEventsTable, FlagReason, Label, Severity, State } from './schema';
+import { scorecardStatements } from './scorecards';
 
 /** What a move needs to know about a report (read just before its batch). */
 export interface StateRow {
@@ -138,6 +139,7 @@ export async function changeState(db: DB, change: StateChange): Promise<{ eventI
       RETURNING id`.compile(db),
     ...ledgerStatements(db, bug, from, to, move.reopen, restoreFrom, ev, now),
     ...refreshCounters(db, { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } }),
+    ...scorecardStatements(db, { bugId: bug.id, from, to, kind: change.kind, now }, ev),
     ...(change.also?.(ev) ?? []),
   ];
   const results = await db.batch<{ id: number }>(statements);
