@@ -26,6 +26,7 @@ const OVERRIDES: Record<string, Record<string, unknown>> = {
   email_tokens: { token_hash: 'a'.repeat(64) },
   // A UTC date, not a timestamp (0010_disclosure.sql).
   bugs: { disclose_at: '2026-01-02' },
+  notifications: { kind: 'comment' },
 };
 
 const INTERNAL = /^(sqlite_|_cf_|d1_migrations$)/;

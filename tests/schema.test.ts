@@ -21,6 +21,7 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     username_skeleton: 'TEXT',
     email_verified_at: 'TEXT',
     deleted_at: 'TEXT',
+    notify_email: 'TEXT',
   },
   domains: { id: 'INTEGER', hostname: 'TEXT', has_public_bugs: 'INTEGER', created_at: 'TEXT' },
   bugs: {
@@ -165,6 +166,29 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
     reason: 'TEXT',
     created_at: 'TEXT',
   },
+  domain_owners: { domain_id: 'INTEGER', user_id: 'INTEGER', added_by: 'INTEGER', method: 'TEXT', created_at: 'TEXT' },
+  domain_claims: {
+    domain_id: 'INTEGER',
+    user_id: 'INTEGER',
+    token: 'TEXT',
+    created_at: 'TEXT',
+    expires_at: 'TEXT',
+    method: 'TEXT',
+    verified_at: 'TEXT',
+  },
+  notifications: {
+    id: 'INTEGER',
+    user_id: 'INTEGER',
+    kind: 'TEXT',
+    bug_id: 'INTEGER',
+    domain_id: 'INTEGER',
+    actor_id: 'INTEGER',
+    from_state: 'TEXT',
+    to_state: 'TEXT',
+    summary: 'TEXT',
+    created_at: 'TEXT',
+    read_at: 'TEXT',
+  },
 };
 
 /** Columns that may hold NULL: exactly the `| null` fields of the interface. */
@@ -204,6 +228,15 @@ const nullable = new Set([
   'bug_flags.resolved_at',
   'bug_flags.resolved_by',
   'bug_flags.resolution',
+  'domain_owners.added_by',
+  'domain_claims.method',
+  'domain_claims.verified_at',
+  'notifications.bug_id',
+  'notifications.domain_id',
+  'notifications.actor_id',
+  'notifications.from_state',
+  'notifications.to_state',
+  'notifications.read_at',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {

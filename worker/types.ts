@@ -49,6 +49,8 @@ export interface Env {
   RATE_RESET_MAILS_PER_IP?: string;
   /** Other mails one account may be sent per hour (confirm links again, "someone tried to sign up"); silent past it. */
   RATE_ACCOUNT_MAILS_PER_ACCOUNT?: string;
+  /** DNS-over-HTTPS resolver (JSON API) for outbound checks (worker/lib/outbound.ts); Cloudflare's by default. */
+  DOH_RESOLVER?: string;
 }
 
 /** Who the header shows as signed in (worker/db/users.ts reads it); null when nobody is. */

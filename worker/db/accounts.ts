@@ -264,6 +264,7 @@ export function privateReportDeletes(db: DB, bugIds: number[]): CompiledQuery[] 
     db.deleteFrom('screenshots').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_revisions').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_flags').where('bug_id', 'in', bugIds).compile(),
+    db.deleteFrom('notifications').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_events').where('bug_id', 'in', bugIds).compile(),
     // Other reports that named one of these as their original keep their state, without the link.
     db.updateTable('bug_events').set({ duplicate_of: null }).where('duplicate_of', 'in', bugIds).compile(),
@@ -314,6 +315,11 @@ export async function deleteAccount(
     db.deleteFrom('points').where('user_id', '=', userId).compile(),
     db.deleteFrom('user_scores').where('user_id', '=', userId).compile(),
     db.deleteFrom('email_tokens').where('user_id', '=', userId).compile(),
+    // Their inbox, their claims and their ownerships (a domain may be left without owners: an
+    // admin or a new claim gives it some again). Notifications they caused stay, by "deleted user".
+    db.deleteFrom('notifications').where('user_id', '=', userId).compile(),
+    db.deleteFrom('domain_claims').where('user_id', '=', userId).compile(),
+    db.deleteFrom('domain_owners').where('user_id', '=', userId).compile(),
     db.deleteFrom('outbox').where('to_address', '=', user.email).compile(),
     db.deleteFrom('login_attempts').where('account', '=', `u:${userId}`).compile(),
     db

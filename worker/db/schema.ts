@@ -28,6 +28,9 @@ export interface Database {
   domain_score_buckets: DomainScoreBucketsTable;
   domain_contacts: DomainContactsTable;
   disclosure_events: DisclosureEventsTable;
+  domain_owners: DomainOwnersTable;
+  domain_claims: DomainClaimsTable;
+  notifications: NotificationsTable;
 }
 
 /** ISO-8601 UTC text; D1 fills it in on insert. */
@@ -69,6 +72,9 @@ export type State = (typeof STATES)[number];
 export const FLAG_REASONS = ['spam', 'fake', 'abusive', 'personal_data', 'other'] as const;
 export type FlagReason = (typeof FLAG_REASONS)[number];
 
+export const NOTIFY_EMAIL = ['off', 'instant', 'daily'] as const;
+export type NotifyEmail = (typeof NOTIFY_EMAIL)[number];
+
 export const ROLES = ['user', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -88,6 +94,8 @@ export interface UsersTable {
   email_verified_at: string | null;
   /** When the account was deleted; the row stays as a "deleted user" tombstone (worker/db/accounts.ts). */
   deleted_at: string | null;
+  /** Mail for notifications: off, instant (one per event), daily (the disclosure issue's digest). */
+  notify_email: ColumnType<NotifyEmail, NotifyEmail | undefined, NotifyEmail>;
 }
 
 export interface DomainsTable {
@@ -304,6 +312,50 @@ export interface OutboxTable {
   locked_until: string | null;
   created_at: Timestamp;
   sent_at: string | null;
+}
+
+/** How an owner came to own a domain: a verified claim (dns, file) or added by an admin/owner. */
+export type OwnerMethod = 'dns' | 'file' | 'added';
+
+/** Who runs a domain (worker/db/owners.ts): sees every report on it and moves its states. */
+export interface DomainOwnersTable {
+  domain_id: number;
+  user_id: number;
+  /** The admin or owner who added them; null when they proved control themselves. */
+  added_by: number | null;
+  method: ColumnType<OwnerMethod, OwnerMethod | undefined, OwnerMethod>;
+  created_at: Timestamp;
+}
+
+/** A user's pending or verified claim on a domain: the token they publish, valid 7 days. */
+export interface DomainClaimsTable {
+  domain_id: number;
+  user_id: number;
+  token: string;
+  created_at: Timestamp;
+  expires_at: string;
+  /** How the claim was proved (set with verified_at). */
+  method: 'dns' | 'file' | null;
+  verified_at: string | null;
+}
+
+/**
+ * One in-app notification (worker/db/notifications.ts). `kind` is a short lower-case word
+ * (NOTIFICATION_KINDS lists the ones this code writes); the rest is rendered when read.
+ */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  kind: string;
+  bug_id: number | null;
+  domain_id: number | null;
+  /** Who caused it (null: a script, the system, or an anonymous reporter). */
+  actor_id: number | null;
+  from_state: State | null;
+  to_state: State | null;
+  summary: ColumnType<string, string | undefined, string>;
+  created_at: Timestamp;
+  read_at: string | null;
 }
 
 export type Domain = Selectable<DomainsTable>;

@@ -1,0 +1,216 @@
+import { sql } from 'kysely';
+import type { DB } from './index';
+import type { OwnerMethod } from './schema';
+
+/**
+ * Domain owners and their claims (migrations/0009_owners.sql, README "Domain owners"). Owners see
+ * every report on their domain and triage it; `visibleTo` (worker/db/bugs.ts) and `mayMoveState`
+ * (worker/lib/states.ts) read ownership through the functions here.
+ */
+
+/** How long a claim token stays valid. */
+export const CLAIM_TTL_DAYS = 7;
+
+/** Does this user own this domain? One primary-key lookup. */
+export async function isDomainOwner(db: DB, userId: number, domainId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('domain_owners')
+    .select('user_id')
+    .where('domain_id', '=', domainId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export interface OwnerRow {
+  user_id: number;
+  username: string;
+  method: OwnerMethod;
+  added_by_username: string | null;
+  created_at: string;
+}
+
+/** A domain's owners, earliest first (the claim page and the console list them). */
+export async function ownersOf(db: DB, domainId: number): Promise<OwnerRow[]> {
+  return db
+    .selectFrom('domain_owners as o')
+    .innerJoin('users as u', 'u.id', 'o.user_id')
+    .leftJoin('users as a', 'a.id', 'o.added_by')
+    .select(['o.user_id', 'u.username', 'o.method', 'a.username as added_by_username', 'o.created_at'])
+    .where('o.domain_id', '=', domainId)
+    .where('u.deleted_at', 'is', null)
+    .orderBy('o.created_at')
+    .orderBy('o.user_id')
+    .limit(200)
+    .execute();
+}
+
+/** Makes `userId` an owner of the domain; false when they already were one. */
+export async function addOwner(
+  db: DB,
+  o: { domainId: number; userId: number; addedBy: number | null; method: OwnerMethod },
+  now = new Date(),
+): Promise<boolean> {
+  const res = await db
+    .insertInto('domain_owners')
+    .values({
+      domain_id: o.domainId,
+      user_id: o.userId,
+      added_by: o.addedBy,
+      method: o.method,
+      created_at: now.toISOString(),
+    })
+    .onConflict((oc) => oc.columns(['domain_id', 'user_id']).doNothing())
+    .executeTakeFirst();
+  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+/**
+ * Removes an owner. The last owner stays unless `allowLast` (an admin is acting): one conditional
+ * DELETE, so two owners removing each other at once cannot leave the domain with none.
+ * 'removed', 'last' (refused: they are the only owner) or 'absent' (not an owner).
+ */
+export async function removeOwner(
+  db: DB,
+  domainId: number,
+  userId: number,
+  opts: { allowLast: boolean },
+): Promise<'removed' | 'last' | 'absent'> {
+  const res = await db
+    .deleteFrom('domain_owners')
+    .where('domain_id', '=', domainId)
+    .where('user_id', '=', userId)
+    .$if(!opts.allowLast, (q) =>
+      q.where(
+        sql<number>`(SELECT count(*) FROM domain_owners WHERE domain_id = ${domainId} AND user_id != ${userId})`,
+        '>',
+        0,
+      ),
+    )
+    .executeTakeFirst();
+  if (Number(res.numDeletedRows) > 0) return 'removed';
+  return (await isDomainOwner(db, userId, domainId)) ? 'last' : 'absent';
+}
+
+export interface OwnedDomain {
+  id: number;
+  hostname: string;
+  /** Open reports (new, triaged, accepted), private ones included. */
+  open: number;
+}
+
+/** The domains a user owns, by name, with their open counts (`/owned`). */
+export async function ownedDomains(db: DB, userId: number): Promise<OwnedDomain[]> {
+  return db
+    .selectFrom('domain_owners as o')
+    .innerJoin('domains as d', 'd.id', 'o.domain_id')
+    .select([
+      'd.id',
+      'd.hostname',
+      (eb) =>
+        eb
+          .selectFrom('bugs')
+          .select(eb.fn.countAll<number>().as('n'))
+          .whereRef('bugs.domain_id', '=', 'd.id')
+          .where('bugs.status', '=', 'open')
+          .as('open'),
+    ])
+    .where('o.user_id', '=', userId)
+    .orderBy('d.hostname')
+    .limit(500)
+    .execute() as Promise<OwnedDomain[]>;
+}
+
+/** A domain by its (lower-case) host name. */
+export async function findDomain(db: DB, hostname: string): Promise<{ id: number; hostname: string } | undefined> {
+  return db.selectFrom('domains').select(['id', 'hostname']).where('hostname', '=', hostname).executeTakeFirst();
+}
+
+/** Finds or creates the domain row (a claim may come before any report on the site). */
+export async function ensureDomain(db: DB, hostname: string): Promise<{ id: number; hostname: string }> {
+  await db
+    .insertInto('domains')
+    .values({ hostname })
+    .onConflict((oc) => oc.column('hostname').doNothing())
+    .execute();
+  const row = await findDomain(db, hostname);
+  if (!row) throw new Error(`domain ${hostname} vanished`);
+  return row;
+}
+
+// ——— Claims ———
+
+export interface Claim {
+  token: string;
+  created_at: string;
+  expires_at: string;
+  method: 'dns' | 'file' | null;
+  verified_at: string | null;
+}
+
+/** This user's claim on the domain, expired or not. */
+export async function findClaim(db: DB, domainId: number, userId: number): Promise<Claim | undefined> {
+  return db
+    .selectFrom('domain_claims')
+    .select(['token', 'created_at', 'expires_at', 'method', 'verified_at'])
+    .where('domain_id', '=', domainId)
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+/** A claim token: 24 random bytes as hex (48 characters, safe in a TXT record and a file). */
+export function newClaimToken(): string {
+  return [...crypto.getRandomValues(new Uint8Array(24))].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The user's current claim token: the unexpired one, or a fresh one valid CLAIM_TTL_DAYS (a
+ * verified or expired claim is replaced). One upsert; returns the claim now stored.
+ */
+export async function currentClaim(db: DB, domainId: number, userId: number, now = new Date()): Promise<Claim> {
+  const existing = await findClaim(db, domainId, userId);
+  if (existing && existing.expires_at > now.toISOString() && !existing.verified_at) return existing;
+  const created_at = now.toISOString();
+  const expires_at = new Date(now.getTime() + CLAIM_TTL_DAYS * 86400_000).toISOString();
+  const token = newClaimToken();
+  await db
+    .insertInto('domain_claims')
+    .values({ domain_id: domainId, user_id: userId, token, created_at, expires_at, method: null, verified_at: null })
+    .onConflict((oc) =>
+      oc
+        .columns(['domain_id', 'user_id'])
+        .doUpdateSet({ token, created_at, expires_at, method: null, verified_at: null }),
+    )
+    .execute();
+  return { token, created_at, expires_at, method: null, verified_at: null };
+}
+
+/**
+ * A check succeeded for `token`: marks the claim verified and makes the user an owner, in one
+ * batch, both only while that same token is still the user's unexpired, unverified claim (a
+ * token replaced or expired meanwhile writes nothing). True when the user is now an owner.
+ */
+export async function completeClaim(
+  db: DB,
+  c: { domainId: number; userId: number; token: string; method: 'dns' | 'file' },
+  now = new Date(),
+): Promise<boolean> {
+  const iso = now.toISOString();
+  const results = await db.batch([
+    db
+      .updateTable('domain_claims')
+      .set({ method: c.method, verified_at: iso })
+      .where('domain_id', '=', c.domainId)
+      .where('user_id', '=', c.userId)
+      .where('token', '=', c.token)
+      .where('expires_at', '>', iso)
+      .where('verified_at', 'is', null)
+      .compile(),
+    sql`INSERT INTO domain_owners (domain_id, user_id, added_by, method, created_at)
+      SELECT domain_id, user_id, NULL, method, verified_at FROM domain_claims
+      WHERE domain_id = ${c.domainId} AND user_id = ${c.userId} AND token = ${c.token}
+        AND verified_at = ${iso} AND changes() = 1
+      ON CONFLICT (domain_id, user_id) DO NOTHING`.compile(db),
+  ]);
+  return (results[0]?.meta.changes ?? 0) > 0;
+}
