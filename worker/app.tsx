@@ -22,9 +22,11 @@ import account from './routes/account';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
 import evidence from './routes/evidence';
+import feeds, { FEED_PATHS } from './routes/feeds';
 import leaderboard from './routes/leaderboard';
 import ops from './routes/ops';
 import outbox from './routes/outbox';
+import scorecards, { BADGE_PATH } from './routes/scorecards';
 import site from './routes/site';
 import states from './routes/states';
 import users from './routes/users';
@@ -37,10 +39,11 @@ import type { AppEnv } from './types';
 export const PUBLIC_FRAGMENTS = {
   '/api/leaderboard': ['month', 'limit', 'after'],
   '/api/stats': [],
+  '/api/leaderboard/domains': ['limit'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
-export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
+export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*', ...FEED_PATHS, BADGE_PATH];
 
 /** Pages reached by a mailed link whose URL holds its token (routes/account.tsx). */
 export const TOKEN_PAGES = ['/verify-email', '/reset-password'];
@@ -79,9 +82,9 @@ export function createApp() {
   });
   app.use(
     jsxRenderer(
-      ({ children, title, description, user }, c) => (
+      ({ children, title, description, user, feed }, c) => (
         <FormTokenContext.Provider value={c.var.formToken ?? null}>
-          <Layout title={title} description={description} user={user}>
+          <Layout title={title} description={description} user={user} feed={feed}>
             {children}
           </Layout>
         </FormTokenContext.Provider>
@@ -96,6 +99,7 @@ export function createApp() {
   app.use(sameOriginForms());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work).
   for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
+  app.use(BADGE_PATH, publicFragment({ params: [], asset: true }));
   app.use(database());
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
@@ -108,6 +112,8 @@ export function createApp() {
   app.route('/', leaderboard);
   app.route('/', users);
   app.route('/', ops);
+  app.route('/', feeds);
+  app.route('/', scorecards);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {

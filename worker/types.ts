@@ -83,7 +83,13 @@ declare module 'hono' {
   interface ContextRenderer {
     (
       content: string | Promise<string>,
-      props: { title: string; description?: string | undefined; user: SessionUser | null },
+      props: {
+        title: string;
+        description?: string | undefined;
+        user: SessionUser | null;
+        /** An Atom feed the page's head announces (worker/routes/feeds.ts). */
+        feed?: { href: string; title: string } | undefined;
+      },
     ): Response | Promise<Response>;
   }
 }

@@ -174,6 +174,7 @@ bugs.on('GET', ['/bugs', '/api/bugs'], listHandler, async (c) => {
       ),
     json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
     pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
+    feed: { href: `/bugs.atom${qs({ ...filters })}`, title: 'These bugs (Atom)' },
   });
 });
 
