@@ -21,6 +21,7 @@ import { sandboxedFiles, uploadBodyLimit } from './middleware/uploads';
 import account from './routes/account';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
+import disclosure from './routes/disclosure';
 import evidence from './routes/evidence';
 import feeds, { FEED_PATHS } from './routes/feeds';
 import leaderboard from './routes/leaderboard';
@@ -114,6 +115,7 @@ export function createApp() {
   app.route('/', ops);
   app.route('/', feeds);
   app.route('/', scorecards);
+  app.route('/', disclosure);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {
