@@ -1,6 +1,6 @@
 import type { DisclosureEvent } from '../../worker/db/disclosure';
 import type { DisclosureKind } from '../../worker/db/schema';
-import { type Errors, Field, HtmxForm } from '../components/form';
+import { ErrorSummary, type Errors, Field, HtmxForm } from '../components/form';
 import { day } from '../components/format';
 
 /** A report's coordinated disclosure as this viewer may see and act on it; computed by the route. */
@@ -75,6 +75,7 @@ export function DisclosurePanel(props: { view: DisclosureView }) {
         ))}
         {v.events.length === 0 ? <li class="muted">Filed private; nothing changed since.</li> : null}
       </ol>
+      {v.errors && !v.canExtend && !v.canSetDate ? <ErrorSummary errors={v.errors} /> : null}
       {v.canExtend || v.canSetDate ? (
         <HtmxForm action={`/bugs/${v.bugId}/disclosure`} target="#disclosure" errors={v.errors}>
           <Field
