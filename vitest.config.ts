@@ -27,6 +27,9 @@ export default defineConfig(async () => ({
           RATE_RESET_MAILS_PER_IP: '100000',
           // The dev outbox (/dev/outbox) exists only with this var; links point at the test origin.
           ENVIRONMENT: 'development',
+          // Filing a report queues no security.txt look-up (worker/contact.ts), so no test reaches
+          // the internet; tests/contact.test.ts turns it on with the remote site intercepted.
+          CONTACT_LOOKUP: 'off',
           PUBLIC_ORIGIN: 'http://example.com',
           MAIL_FROM: 'no-reply@example.com',
         },

@@ -39,6 +39,8 @@ const child = spawn(
     process.env.LOG_LEVEL ?? 'info',
     ...persistArgs,
     ...protocolArgs,
+    // GET /__scheduled?cron=0+3+*+*+* runs the daily disclosure cron locally (README "Disclosure").
+    '--test-scheduled',
     // Development only (never in wrangler.toml): /dev/outbox shows the mail, and links in mail
     // point at this server.
     '--var',

@@ -25,6 +25,8 @@ const OVERRIDES: Record<string, Record<string, unknown>> = {
   screenshots: { key: 'k'.repeat(32) },
   email_tokens: { token_hash: 'a'.repeat(64) },
   api_tokens: { token_hash: 'b'.repeat(64), scopes: 'read' },
+  // A UTC date, not a timestamp (0010_disclosure.sql).
+  bugs: { disclose_at: '2026-01-02' },
   notifications: { kind: 'comment' },
 };
 

@@ -3,10 +3,17 @@ import type { SessionUser } from '../worker/types';
 import { ASSET_VERSIONS } from './asset-versions';
 import { FormToken } from './components/form';
 
+/** An Atom feed of the page's list, announced in its head (`<link rel="alternate">`). */
+export interface FeedLink {
+  href: string;
+  title: string;
+}
+
 export interface LayoutProps {
   title: string;
   user?: SessionUser | null | undefined;
   description?: string | undefined;
+  feed?: FeedLink | undefined;
   children?: Child;
 }
 
@@ -141,7 +148,15 @@ export function FragmentTitle({ title }: { title: string }) {
 const DEFAULT_DESCRIPTION = 'Report bugs you find on any website and climb the leaderboard.';
 
 /** The `<head>` every page shares; `title` is the whole document title. */
-export function DocumentHead({ title, description }: { title: string; description: string }) {
+export function DocumentHead({
+  title,
+  description,
+  feed,
+}: {
+  title: string;
+  description: string;
+  feed?: FeedLink | undefined;
+}) {
   return (
     <head>
       <meta charset="utf-8" />
@@ -152,6 +167,7 @@ export function DocumentHead({ title, description }: { title: string; descriptio
       <meta name="color-scheme" content="light dark" />
       <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml" />
       <link rel="stylesheet" href={`/assets/app.css?v=${ASSET_VERSIONS.css}`} />
+      {feed ? <link rel="alternate" type="application/atom+xml" href={feed.href} title={feed.title} /> : null}
       <script src={`/assets/htmx.min.js?v=${ASSET_VERSIONS.htmx}`} defer></script>
     </head>
   );
@@ -160,15 +176,16 @@ export function DocumentHead({ title, description }: { title: string; descriptio
 export interface DocumentProps {
   title: string;
   description: string;
+  feed?: FeedLink | undefined;
   header: Child;
   children?: Child;
 }
 
 /** The page chrome around a `<main>`: shared by Layout and the static shell (views/static-pages.tsx). */
-export function Document({ title, description, header, children }: DocumentProps) {
+export function Document({ title, description, feed, header, children }: DocumentProps) {
   return (
     <html lang="en">
-      <DocumentHead title={title} description={description} />
+      <DocumentHead title={title} description={description} feed={feed} />
       <body>
         <a class="skip-link" href="#main">
           Skip to content
@@ -184,11 +201,12 @@ export function Document({ title, description, header, children }: DocumentProps
 }
 
 /** The full document around every Worker page. */
-export function Layout({ title, user, description, children }: LayoutProps) {
+export function Layout({ title, user, description, feed, children }: LayoutProps) {
   return (
     <Document
       title={documentTitle(title)}
       description={description ?? DEFAULT_DESCRIPTION}
+      feed={feed}
       header={<SiteHeader user={user} />}
     >
       {children}

@@ -122,6 +122,9 @@ export function LeaderboardPage(props: LeaderboardProps & { currentMonth: string
   return (
     <>
       <h1>Leaderboard</h1>
+      <p>
+        Top reporters below; see also the <a href="/leaderboard/domains">most responsive domains</a>.
+      </p>
       <nav class="periods" aria-label="Leaderboard period">
         <ul>
           <li>

@@ -22,12 +22,15 @@ import { sandboxedFiles, uploadBodyLimit } from './middleware/uploads';
 import account from './routes/account';
 import auth from './routes/auth';
 import bugs from './routes/bugs';
+import disclosure from './routes/disclosure';
 import evidence from './routes/evidence';
+import feeds, { FEED_PATHS } from './routes/feeds';
 import leaderboard from './routes/leaderboard';
 import notifications from './routes/notifications';
 import ops from './routes/ops';
 import outbox from './routes/outbox';
 import owners from './routes/owners';
+import scorecards, { BADGE_PATH } from './routes/scorecards';
 import site from './routes/site';
 import states from './routes/states';
 import tokens, { apiDocs } from './routes/tokens';
@@ -41,10 +44,11 @@ import type { AppEnv } from './types';
 export const PUBLIC_FRAGMENTS = {
   '/api/leaderboard': ['month', 'limit', 'after'],
   '/api/stats': [],
+  '/api/leaderboard/domains': ['limit'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Paths whose answers never read the session cookie, so they are the same for everyone. */
-export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*'];
+export const SESSION_FREE = [...Object.keys(PUBLIC_FRAGMENTS), '/embed/*', ...FEED_PATHS, BADGE_PATH];
 
 /** Pages reached by a mailed link whose URL holds its token (routes/account.tsx). */
 export const TOKEN_PAGES = ['/verify-email', '/reset-password'];
@@ -83,9 +87,9 @@ export function createApp() {
   });
   app.use(
     jsxRenderer(
-      ({ children, title, description, user }, c) => (
+      ({ children, title, description, user, feed }, c) => (
         <FormTokenContext.Provider value={c.var.formToken ?? null}>
-          <Layout title={title} description={description} user={user}>
+          <Layout title={title} description={description} user={user} feed={feed}>
             {children}
           </Layout>
         </FormTokenContext.Provider>
@@ -102,6 +106,7 @@ export function createApp() {
   app.use(apiToken());
   // Embeddable, cookie-free answers: CORS *, ETag, Cache API (before any D1 work but a token's).
   for (const [path, params] of Object.entries(PUBLIC_FRAGMENTS)) app.use(path, publicFragment({ params }));
+  app.use(BADGE_PATH, publicFragment({ params: [], asset: true }));
   app.use(except(SESSION_FREE, session()));
   app.route('/', auth);
   app.route('/', account);
@@ -113,6 +118,9 @@ export function createApp() {
   app.route('/', leaderboard);
   app.route('/', users);
   app.route('/', ops);
+  app.route('/', feeds);
+  app.route('/', scorecards);
+  app.route('/', disclosure);
   app.route('/', owners);
   app.route('/', notifications);
   app.route('/', tokens);

@@ -40,6 +40,10 @@ export interface Env {
   EMAIL: SendEmail;
   /** The mail queue (wrangler.toml [[queues.producers]]); messages carry an outbox id only. */
   MAIL_QUEUE: Queue<{ outbox_id: number }>;
+  /** security.txt look-ups (wrangler.toml, worker/contact.ts): messages carry a domain id only. */
+  CONTACT_QUEUE: Queue<{ domain_id: number }>;
+  /** `off` only in the tests (vitest.config.ts): reports queue no security.txt look-up, so no test reaches the internet. */
+  CONTACT_LOOKUP?: string;
   /** `development` only under `npm start` and the tests (never in wrangler.toml): turns on /dev/outbox. */
   ENVIRONMENT?: string;
   /** The origin mailed links point at, e.g. https://blt.owasp.org; `npm start` sets its own. */
@@ -90,7 +94,13 @@ declare module 'hono' {
   interface ContextRenderer {
     (
       content: string | Promise<string>,
-      props: { title: string; description?: string | undefined; user: SessionUser | null },
+      props: {
+        title: string;
+        description?: string | undefined;
+        user: SessionUser | null;
+        /** An Atom feed the page's head announces (worker/routes/feeds.ts). */
+        feed?: { href: string; title: string } | undefined;
+      },
     ): Response | Promise<Response>;
   }
 }

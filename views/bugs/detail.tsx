@@ -7,6 +7,7 @@ import { day, LABEL_NAMES, SEVERITY_NAMES, STATE_NAMES } from '../components/for
 import { Markdown } from '../components/markdown';
 import { UserName } from '../components/user-name';
 import { When } from '../components/when';
+import { DisclosurePanel, type DisclosureView } from './disclosure';
 import { CommentBody, EditedNote, MarkdownPreview, PreviewButton, ScreenshotGallery } from './evidence';
 import { type LifecycleView, StatePanel } from './state';
 import { interleave } from './timeline';
@@ -26,6 +27,8 @@ export interface BugActions {
   viewer?: { id: number; admin: boolean } | null;
   /** The report's state and the moves this viewer may make (views/bugs/state.tsx). */
   life?: LifecycleView;
+  /** Disclosure date, countdown and timeline (views/bugs/disclosure.tsx), for those who may see it. */
+  disclosure?: DisclosureView | null;
 }
 
 /** The upvote count and its toggle; htmx swaps just this, a plain POST redirects back. */
@@ -234,6 +237,7 @@ export function BugDetailView({
       </dl>
       <UpvoteControl bug={bug} actions={actions} />
       {actions.life ? <StatePanel bugId={bug.id} life={actions.life} /> : null}
+      {actions.disclosure ? <DisclosurePanel view={actions.disclosure} /> : null}
       <EditedNote bugId={bug.id} editedAt={bug.edited_at} canEdit={actions.canEdit === true} />
       <h2>Description</h2>
       {bug.description ? (

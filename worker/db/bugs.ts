@@ -4,6 +4,7 @@ import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
 import type { Notices } from './notifications';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
+import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
 import { ftsMatch, matchesBug, parseSearch, recordTitleTerms } from './search';
 
@@ -298,6 +299,14 @@ export interface NewBugInput {
   screenshots?: StoredScreenshot[];
 }
 
+/** Days from filing to publication of a private report, unless an owner or admin moves the date. */
+export const DISCLOSE_AFTER_DAYS = 90;
+
+/** The default disclosure date (UTC YYYY-MM-DD) of a private report filed at `filedAt`. */
+export function defaultDiscloseAt(filedAt: string): string {
+  return new Date(Date.parse(filedAt) + DISCLOSE_AFTER_DAYS * 86_400_000).toISOString().slice(0, 10);
+}
+
 /** BLT's rules: points for a signed-in report, and one more when it is a domain's first. */
 export const POINTS = { bugReported: 3, domainAdded: 1 } as const;
 
@@ -330,6 +339,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
         label: input.label,
         severity: input.severity,
         is_hidden: input.isHidden ? 1 : 0,
+        disclose_at: input.isHidden ? defaultDiscloseAt(now) : null,
         created_at: now,
         updated_at: now,
       })
@@ -350,6 +360,7 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   }
 
   statements.push(...refreshCounters(db, { createdAt: now, label: input.label, domain: { hostname: input.hostname } }));
+  statements.push(...scorecardContribution(db, newBugId, 1));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
   statements.push(...insertScreenshots(db, newBugId, input.screenshots ?? []));
   statements.push(...recordTitleTerms(db, input.title));

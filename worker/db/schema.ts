@@ -28,6 +28,12 @@ export interface Database {
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
   api_tokens: ApiTokensTable;
+}
+
+  domain_scores: DomainScoresTable;
+  domain_score_buckets: DomainScoreBucketsTable;
+  domain_contacts: DomainContactsTable;
+  disclosure_events: DisclosureEventsTable;
   domain_owners: DomainOwnersTable;
   domain_claims: DomainClaimsTable;
   notifications: NotificationsTable;
@@ -127,6 +133,13 @@ export interface BugsTable {
   state: ColumnType<State, State | undefined, State>;
   /** The original, when state is 'duplicate': another report on the same domain. */
   duplicate_of: ColumnType<number | null, number | null | undefined, number | null>;
+  /** First answer (a move out of 'new', not spam nor a withdrawal) and first 'fixed' (worker/db/scorecards.ts). */
+  first_triaged_at: ColumnType<string | null, string | null | undefined, string | null>;
+  first_fixed_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** UTC date (YYYY-MM-DD) a private report is published; null for public reports (worker/db/disclosure.ts). */
+  disclose_at: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When an owner used their one extension of the disclosure date. */
+  disclosure_extended_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface UpvotesTable {
@@ -387,4 +400,51 @@ export interface ApiTokensTable {
   created_at: Timestamp;
   last_used_at: string | null;
   revoked_at: string | null;
+}
+
+/** A domain's scorecard counters (public, non-spam reports only; worker/db/scorecards.ts). */
+export interface DomainScoresTable {
+  domain_id: number;
+  reports: ColumnType<number, number | undefined, number>;
+  triaged: ColumnType<number, number | undefined, number>;
+  triaged_week: ColumnType<number, number | undefined, number>;
+  fixed: ColumnType<number, number | undefined, number>;
+  /** Per mille of reports answered within a week; null under 3 reports (off the board). */
+  board_score: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** Histogram cells of time to first triage / to fix (worker/lib/scorecard.ts BUCKET_HOURS). */
+export interface DomainScoreBucketsTable {
+  domain_id: number;
+  kind: 'triage' | 'fix';
+  bucket: number;
+  n: ColumnType<number, number | undefined, number>;
+}
+
+export const CONTACT_STATUSES = ['pending', 'found', 'not_found', 'expired', 'invalid'] as const;
+export type ContactStatus = (typeof CONTACT_STATUSES)[number];
+
+/** What the security.txt look-up found for a domain, and when its contact was last told. */
+export interface DomainContactsTable {
+  domain_id: number;
+  status: ColumnType<ContactStatus, ContactStatus | undefined, ContactStatus>;
+  contact: string | null;
+  requested_at: string;
+  checked_at: string | null;
+  notified_at: string | null;
+  notified_through: ColumnType<number, number | undefined, number>;
+}
+
+export const DISCLOSURE_KINDS = ['date_set', 'extended', 'consented', 'published'] as const;
+export type DisclosureKind = (typeof DISCLOSURE_KINDS)[number];
+
+/** A report's disclosure timeline (worker/db/disclosure.ts). */
+export interface DisclosureEventsTable {
+  id: Generated<number>;
+  bug_id: number;
+  user_id: number | null;
+  kind: DisclosureKind;
+  disclose_at: string | null;
+  reason: ColumnType<string, string | undefined, string>;
+  created_at: string;
 }

@@ -6,6 +6,7 @@ import { type DB, monthKey } from './index';
 import { notifiedMailIds, notifyQueries } from './notifications';
 import type { Mail } from './outbox';
 import type { BugEventsTable, FlagReason, Label, Severity, State } from './schema';
+import { scorecardStatements } from './scorecards';
 
 /** What a move needs to know about a report (read just before its batch). */
 export interface StateRow {
@@ -145,6 +146,7 @@ export async function changeState(
       RETURNING id`.compile(db),
     ...ledgerStatements(db, bug, from, to, move.reopen, restoreFrom, ev, now),
     ...refreshCounters(db, { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } }),
+    ...scorecardStatements(db, { bugId: bug.id, from, to, kind: change.kind, now }, ev),
     ...(change.also?.(ev) ?? []),
     ...moveNotices(db, change, from, to, ev, change.mail && (await change.mail({ from, to }))),
   ];

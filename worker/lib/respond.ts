@@ -23,6 +23,8 @@ export interface Answer {
    * the document title too. Leave unset for fragments that are parts of a page.
    */
   pushUrl?: string | undefined;
+  /** An Atom feed of this page's list, announced in the page's head. */
+  feed?: { href: string; title: string } | undefined;
 }
 
 /** Answers one URL in the representation the request asked for (see lib/negotiate.ts). */
@@ -41,7 +43,7 @@ export function respond(c: Context, a: Answer): Response | Promise<Response> {
     }
     default:
       c.status(status);
-      return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user });
+      return c.render(a.page(), { title: a.title, description: a.description, user: c.var.user, feed: a.feed });
   }
 }
 

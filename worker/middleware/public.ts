@@ -29,7 +29,7 @@ function matches(ifNoneMatch: string | undefined, etag: string): boolean {
  * order, every value), and the representation. Anything else in the query string is ignored, so
  * `?fresh=<random>` cannot make each request miss the cache and cost a D1 query.
  */
-export function embedCacheKey(url: URL, rep: 'fragment' | 'json', params: readonly string[]): Request {
+export function embedCacheKey(url: URL, rep: 'fragment' | 'json' | 'asset', params: readonly string[]): Request {
   const key = new URL(url.pathname, url.origin);
   for (const name of params) for (const value of url.searchParams.getAll(name)) key.searchParams.append(name, value);
   key.searchParams.set('__representation', rep);
@@ -49,7 +49,12 @@ export const EMBED_MAX_AGE_SECONDS = 60;
  * carry the signed-in header. The session middleware skips these paths, so no cookie can
  * change the bytes and no Set-Cookie is ever sent.
  */
-export function publicFragment(opts: { maxAge?: number; params: readonly string[] }): MiddlewareHandler<AppEnv> {
+export function publicFragment(opts: {
+  maxAge?: number;
+  params: readonly string[];
+  /** The answer is one file (e.g. an SVG badge), the same whatever the request accepts: always cached. */
+  asset?: boolean;
+}): MiddlewareHandler<AppEnv> {
   const maxAge = opts.maxAge ?? EMBED_MAX_AGE_SECONDS;
   if (!Number.isInteger(maxAge) || maxAge <= 0) throw new Error('publicFragment: maxAge must be a positive integer');
   const params = [...opts.params];
@@ -68,7 +73,7 @@ export function publicFragment(opts: { maxAge?: number; params: readonly string[
   };
 
   async function cachedFragment(c: Context<AppEnv>, next: Next): Promise<void> {
-    const rep = representation(c);
+    const rep = opts.asset ? 'asset' : representation(c);
     if (rep === 'page' || (c.req.method !== 'GET' && c.req.method !== 'HEAD')) return next();
 
     const key = embedCacheKey(new URL(c.req.url), rep, params);

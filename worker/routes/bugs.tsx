@@ -20,6 +20,7 @@ import {
 import { qs } from '../../views/components/format';
 import { renderMarkdown } from '../../views/components/markdown';
 import { FragmentTitle } from '../../views/layout';
+import { requestContactLookup } from '../contact';
 import type { DB } from '../db';
 import {
   type BugDetail,
@@ -63,6 +64,7 @@ import {
   rejectInvalid,
 } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
+import { disclosureFor } from './disclosure';
 import { lifecycleFor, markAsSpam } from './states';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
@@ -190,6 +192,7 @@ bugs.on(
         ),
       json: () => ({ bugs: rows, next: next ? encodeCursor(next) : null }),
       pushUrl: navigation ? `/bugs${qs({ q: filters.q, ...filters, limit })}` : undefined,
+      feed: { href: `/bugs.atom${qs({ ...filters })}`, title: 'These bugs (Atom)' },
     });
   },
 );
@@ -282,11 +285,12 @@ function commentsJson(page: CommentPage) {
 export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
-  const [upvoted, page, shots, life] = await Promise.all([
+  const [upvoted, page, shots, life, disclosure] = await Promise.all([
     user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
     commentPage(db, bug.id, at),
     listScreenshots(db, bug.id),
     lifecycleFor(db, bug, user),
+    disclosureFor(db, bug.id, user),
   ]);
   const actions: BugActions = {
     signedIn: user !== null,
@@ -297,6 +301,7 @@ export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, 
     canRemoveScreenshots: canRemoveScreenshots(bug, user),
     viewer: user && { id: user.id, admin },
     life,
+    disclosure,
   };
   const screenshots = screenshotsView(bug.id, shots);
   return { actions, comments: commentsView(bug.id, page), page, screenshots };
@@ -704,7 +709,11 @@ bugs.post(
       created = false;
       if (id === undefined) throw err;
     }
-    if (created) recordEvent(c.env, 'report_filed');
+    if (created) {
+      recordEvent(c.env, 'report_filed');
+      // The site's security.txt contact is looked up through a queue (worker/contact.ts).
+      await requestContactLookup(c.var.db, c.env, target.hostname);
+    }
     const location = `/bugs/${id}`;
     const saved = async () => (await findBugById(c.var.db, id, user)) ?? fail(404);
     return afterWrite(c, {

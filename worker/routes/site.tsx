@@ -75,6 +75,7 @@ site.get(
     return respond(c, {
       title: hostname,
       description: `Bugs reported on ${hostname}`,
+      feed: { href: `/domains/${hostname}/feed.atom`, title: `Bugs on ${hostname} (Atom)` },
       page: () => (
         <DomainPage hostname={hostname} open={more('open', open)} closed={more('ended', closed)} topReporters={top} />
       ),

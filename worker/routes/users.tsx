@@ -70,6 +70,7 @@ const profile = createFactory<AppEnv>().createHandlers(validName, validPage, asy
   return respond(c, {
     title: user.username,
     description: `${user.username} on BLT-Next: ${allTime.score} points.`,
+    feed: { href: `${profilePath}/feed.atom`, title: `Bugs reported by ${user.username} (Atom)` },
     page: () => profile,
     // "Older bugs" on a profile appends rows; the first load is the whole profile.
     fragment: () => (cursor ? <BugRows {...bugs} /> : profile),

@@ -1,0 +1,210 @@
+import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
+import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
+import type { DB } from './index';
+import type { BugEventsTable, State } from './schema';
+
+/** A bug by id, or one a batch names by subquery (e.g. `(SELECT max(id) FROM bugs)`). */
+type BugRef = number | RawBuilder<number>;
+
+/** Hours between a report's filing and `column` (a bugs timestamp), in SQL. */
+function hoursTo(column: 'first_triaged_at' | 'first_fixed_at') {
+  return sql<number>`((julianday(${sql.ref(column)}) - julianday(created_at)) * 24)`;
+}
+
+/** The bucket index of `hours`, in SQL: the same bounds as BUCKET_HOURS. */
+function bucketSql(hours: RawBuilder<number>) {
+  const whens = BUCKET_HOURS.map((b, i) => sql`WHEN ${hours} <= ${sql.lit(b)} THEN ${sql.lit(i)}`);
+  return sql<number>`CASE ${sql.join(whens, sql` `)} ELSE ${sql.lit(BUCKET_HOURS.length)} END`;
+}
+
+const WEEK_HOURS = 168;
+
+/** Recomputes the board position of the report's domain from its counters (one row). */
+function boardScore(db: DB, bugId: BugRef): CompiledQuery {
+  return sql`UPDATE domain_scores
+    SET board_score = CASE WHEN reports >= 3 THEN (triaged_week * 1000) / reports END
+    WHERE domain_id = (SELECT domain_id FROM bugs WHERE id = ${bugId})`.compile(db);
+}
+
+/** One histogram cell += sign, for the report when `cond` holds. */
+function bucketAdd(
+  db: DB,
+  bugId: BugRef,
+  kind: 'triage' | 'fix',
+  sign: 1 | -1,
+  cond: RawBuilder<unknown>,
+): CompiledQuery {
+  const column = kind === 'triage' ? 'first_triaged_at' : 'first_fixed_at';
+  return sql`INSERT INTO domain_score_buckets (domain_id, kind, bucket, n)
+    SELECT domain_id, ${kind}, ${bucketSql(hoursTo(column))}, ${sql.lit(sign)}
+    FROM bugs WHERE id = ${bugId} AND ${sql.ref(column)} IS NOT NULL AND is_hidden = 0 AND ${cond}
+    ON CONFLICT (domain_id, kind, bucket) DO UPDATE SET n = domain_score_buckets.n + excluded.n`.compile(db);
+}
+
+/**
+ * Adds (+1) or takes away (-1) everything one report contributes to its domain's scorecard:
+ * the report, and its triage and fix times if it has them. Only public reports count (a private
+ * one must not show on any scorecard); `cond` guards the whole (e.g. "the move happened").
+ */
+export function scorecardContribution(db: DB, bugId: BugRef, sign: 1 | -1, cond: RawBuilder<unknown> = sql`1`) {
+  const s = sql.lit(sign);
+  const triaged = sql`(first_triaged_at IS NOT NULL)`;
+  const week = sql`(first_triaged_at IS NOT NULL AND ${hoursTo('first_triaged_at')} <= ${sql.lit(WEEK_HOURS)})`;
+  return [
+    sql`INSERT INTO domain_scores (domain_id, reports, triaged, triaged_week, fixed)
+      SELECT domain_id, ${s}, ${s} * ${triaged}, ${s} * ${week}, ${s} * (first_fixed_at IS NOT NULL)
+      FROM bugs WHERE id = ${bugId} AND is_hidden = 0 AND ${cond}
+      ON CONFLICT (domain_id) DO UPDATE SET
+        reports = domain_scores.reports + excluded.reports,
+        triaged = domain_scores.triaged + excluded.triaged,
+        triaged_week = domain_scores.triaged_week + excluded.triaged_week,
+        fixed = domain_scores.fixed + excluded.fixed`.compile(db),
+    bucketAdd(db, bugId, 'triage', sign, cond),
+    bucketAdd(db, bugId, 'fix', sign, cond),
+    boardScore(db, bugId),
+  ];
+}
+
+/** A report counts on its domain's scorecard in every state but spam (and only while public). */
+const counts = (s: State) => s !== 'spam';
+
+/**
+ * The scorecard statements of one state change, for changeState's batch (after the move and its
+ * event). `ev` is the move's event inside the batch (NULL when the move lost a race): nothing
+ * here happens without it. A report's first answer (a move out of 'new' that is not spam nor the
+ * reporter withdrawing) and its first 'fixed' are stamped on the report once, and its domain's
+ * counters and histograms take them in the same batch; moves to and from spam take the whole
+ * report off and back on.
+ */
+export function scorecardStatements(
+  db: DB,
+  change: { bugId: number; from: State; to: State; kind: BugEventsTable['kind']; now: string },
+  ev: RawBuilder<number>,
+): CompiledQuery[] {
+  const { bugId, from, to, kind, now } = change;
+  const happened = sql`${ev} IS NOT NULL`;
+  const out: CompiledQuery[] = [];
+  if (counts(from) && !counts(to)) out.push(...scorecardContribution(db, bugId, -1, happened));
+  const stamp = (column: 'first_triaged_at' | 'first_fixed_at', kind: 'triage' | 'fix') => {
+    out.push(
+      sql`UPDATE bugs SET ${sql.ref(column)} = ${now}
+        WHERE id = ${bugId} AND ${sql.ref(column)} IS NULL AND ${happened}`.compile(db),
+    );
+    // Counted now only if the report already counts; otherwise its coming back counts it whole.
+    if (counts(from) && counts(to)) {
+      const stamped = sql`${sql.ref(column)} = ${now}`;
+      const triage = kind === 'triage';
+      const week = triage ? sql`(${hoursTo(column)} <= ${sql.lit(WEEK_HOURS)})` : sql`0`;
+      out.push(
+        sql`UPDATE domain_scores SET
+            triaged = triaged + ${sql.lit(triage ? 1 : 0)},
+            triaged_week = triaged_week + (SELECT ${week} FROM bugs WHERE id = ${bugId}),
+            fixed = fixed + ${sql.lit(triage ? 0 : 1)}
+          WHERE domain_id = (SELECT domain_id FROM bugs WHERE id = ${bugId} AND is_hidden = 0 AND ${stamped})`.compile(
+          db,
+        ),
+        bucketAdd(db, bugId, kind, 1, stamped),
+      );
+    }
+  };
+  if (from === 'new' && to !== 'spam' && kind === 'state_changed') stamp('first_triaged_at', 'triage');
+  if (to === 'fixed') stamp('first_fixed_at', 'fix');
+  if (!counts(from) && counts(to)) out.push(...scorecardContribution(db, bugId, 1, happened));
+  out.push(boardScore(db, bugId));
+  return out;
+}
+
+export interface Scorecard {
+  reports: number;
+  triaged: number;
+  triagedWeek: number;
+  fixed: number;
+  triage: BucketMedian | null;
+  fix: BucketMedian | null;
+}
+
+function histogram(rows: { kind: string; bucket: number; n: number }[], kind: 'triage' | 'fix'): number[] {
+  const out = Array.from({ length: BUCKETS }, () => 0);
+  for (const r of rows) if (r.kind === kind && r.bucket >= 0 && r.bucket < BUCKETS) out[r.bucket] = r.n;
+  return out;
+}
+
+/** A domain's scorecard: its counters and the medians read from its histograms (two key reads). */
+export async function scorecard(db: DB, domainId: number): Promise<Scorecard> {
+  const [counters, cells] = await db.batch<Record<string, number>>([
+    db
+      .selectFrom('domain_scores')
+      .select(['reports', 'triaged', 'triaged_week', 'fixed'])
+      .where('domain_id', '=', domainId)
+      .compile(),
+    db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', domainId).compile(),
+  ]);
+  const c = counters?.results[0];
+  const rows = (cells?.results ?? []) as unknown as { kind: string; bucket: number; n: number }[];
+  return {
+    reports: c?.reports ?? 0,
+    triaged: c?.triaged ?? 0,
+    triagedWeek: c?.triaged_week ?? 0,
+    fixed: c?.fixed ?? 0,
+    triage: medianOfBuckets(histogram(rows, 'triage')),
+    fix: medianOfBuckets(histogram(rows, 'fix')),
+  };
+}
+
+export interface ResponsiveRow {
+  rank: number;
+  hostname: string;
+  reports: number;
+  /** Per mille answered within a week. */
+  boardScore: number;
+  fixed: number;
+  triage: BucketMedian | null;
+}
+
+/**
+ * The "most responsive domains" board: domains with at least 3 public reports, by the share
+ * answered within a week, then by reports, read through the domain_scores_board index; their
+ * triage medians from the histogram rows of just those domains.
+ */
+export async function responsiveBoard(db: DB, limit: number): Promise<ResponsiveRow[]> {
+  const rows = await db
+    .selectFrom('domain_scores')
+    .innerJoin('domains', 'domains.id', 'domain_scores.domain_id')
+    .select([
+      'domain_scores.domain_id',
+      'domains.hostname',
+      'domain_scores.reports',
+      'domain_scores.fixed',
+      'domain_scores.board_score',
+    ])
+    .where('domain_scores.board_score', 'is not', null)
+    .orderBy('domain_scores.board_score', 'desc')
+    .orderBy('domain_scores.reports', 'desc')
+    .orderBy('domain_scores.domain_id', 'asc')
+    .limit(limit)
+    .execute();
+  if (rows.length === 0) return [];
+  const cells = await db
+    .selectFrom('domain_score_buckets')
+    .select(['domain_id', 'kind', 'bucket', 'n'])
+    .where(
+      'domain_id',
+      'in',
+      rows.map((r) => r.domain_id),
+    )
+    .where('kind', '=', 'triage')
+    .execute();
+  return rows.map((r, i) => ({
+    rank: i + 1,
+    hostname: r.hostname,
+    reports: r.reports,
+    fixed: r.fixed,
+    boardScore: r.board_score ?? 0,
+    triage: medianOfBuckets(
+      histogram(
+        cells.filter((c) => c.domain_id === r.domain_id),
+        'triage',
+      ),
+    ),
+  }));
+}
