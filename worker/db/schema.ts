@@ -28,8 +28,6 @@ export interface Database {
   email_tokens: EmailTokensTable;
   outbox: OutboxTable;
   api_tokens: ApiTokensTable;
-}
-
   domain_scores: DomainScoresTable;
   domain_score_buckets: DomainScoreBucketsTable;
   domain_contacts: DomainContactsTable;
