@@ -173,6 +173,8 @@ const nullable = new Set([
   'bug_flags.resolved_at',
   'bug_flags.resolved_by',
   'bug_flags.resolution',
+  'api_tokens.last_used_at',
+  'api_tokens.revoked_at',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {
