@@ -250,6 +250,8 @@ const nullable = new Set([
   'notifications.from_state',
   'notifications.to_state',
   'notifications.read_at',
+  'api_tokens.last_used_at',
+  'api_tokens.revoked_at',
 ]);
 
 describe('schema: migrations agree with worker/db/schema.ts', () => {
