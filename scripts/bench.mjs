@@ -96,6 +96,10 @@ SELECT user_id, bug_id, NULL, score, reason, created_at, substr(created_at, 1, 7
 
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-scores.sql'), 'utf8')}
 ${readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8')}
+-- The title words the Worker records as it writes titles (worker/db/search.ts), as migration 0012 does.
+CREATE VIRTUAL TABLE bench_vocab USING fts5vocab(bugs_fts, row);
+INSERT OR IGNORE INTO search_terms (term) SELECT term FROM bench_vocab WHERE length(term) BETWEEN 4 AND 200;
+DROP TABLE bench_vocab;
 `;
 }
 

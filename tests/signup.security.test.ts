@@ -12,7 +12,11 @@ const form = (username: string, email: string, extra: Record<string, string> = {
 
 /** What a client can observe of an answer, minus the per-request id. */
 async function observable(res: Response) {
-  const headers = [...res.headers].filter(([k]) => !['x-request-id', 'content-length'].includes(k.toLowerCase()));
+  // The read-your-writes bookmark (middleware/database.ts) is set after every successful form
+  // post, so its presence says nothing; its value is D1's position, different for any two requests.
+  const headers = [...res.headers]
+    .filter(([k]) => !['x-request-id', 'content-length'].includes(k.toLowerCase()))
+    .map(([k, v]) => [k, v.replace(/__Host-blt_bookmark=[^;]*/, '__Host-blt_bookmark=…')]);
   const body = (await res.text()).replace(/X-Request-Id.*/g, '').replace(/Request id[^<]*<[^>]*>[^<]*/g, '');
   return { status: res.status, headers, body };
 }
@@ -35,8 +39,8 @@ describe('sign-up reveals nothing about registered addresses (issue 7 item 9)', 
 
     const [a, b] = [await observable(created), await observable(taken)];
     expect(b).toEqual(a);
-    expect(created.headers.getSetCookie()).toEqual([]);
-    expect(taken.headers.getSetCookie()).toEqual([]);
+    expect(created.headers.getSetCookie().filter((c) => !c.startsWith('__Host-blt_bookmark='))).toEqual([]);
+    expect(taken.headers.getSetCookie().filter((c) => !c.startsWith('__Host-blt_bookmark='))).toEqual([]);
     // Exactly one account was created: the one whose address was free.
     expect(await count('users')).toBe(usersBefore + 1);
     expect(await count('users', 'email = ?', emailOfExisting)).toBe(1);

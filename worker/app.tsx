@@ -15,6 +15,7 @@ import { personalResponses } from './middleware/cache';
 import { database } from './middleware/database';
 import { formToken, sameOriginForms } from './middleware/form-token';
 import { observe } from './middleware/observe';
+import { CACHED_PAGES, pageCache } from './middleware/page-cache';
 import { publicFragment } from './middleware/public';
 import { formBodiesOnly, noReferrer, securityHeaders } from './middleware/security';
 import { session } from './middleware/session';
@@ -97,6 +98,8 @@ export function createApp() {
       { docType: true },
     ),
   );
+  // Anonymous pages from the Workers Cache; outside formToken so it sees the cookie that sets.
+  for (const [path, opts] of Object.entries(CACHED_PAGES)) app.use(path, pageCache(opts));
   app.use(except(SESSION_FREE, formToken()));
   app.use(except(UPLOAD_PATH, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => fail(413) })));
   app.use(UPLOAD_PATH, uploadBodyLimit({ uploadBytes: MAX_UPLOAD_BYTES, formBytes: MAX_BODY_BYTES }));

@@ -12,6 +12,8 @@ export interface Env {
   JWT_SECRET?: string;
   /** `off` only under `npm run bench`: embeddable fragments skip the Cache API (middleware/public.ts). */
   EMBED_CACHE?: string;
+  /** `off` only under `npm run bench`: anonymous pages skip the page cache (middleware/page-cache.ts). */
+  PAGE_CACHE?: string;
   /** Hourly write limits (worker/lib/limits.ts); whole numbers as text, set in wrangler.toml [vars]. */
   RATE_REPORTS_PER_USER?: string;
   RATE_REPORTS_PER_IP?: string;

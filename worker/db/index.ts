@@ -3,15 +3,24 @@ import { D1Dialect } from 'kysely-d1';
 import type { Database } from './schema';
 
 /**
+ * What the data functions need of D1: a database binding, or a D1 Sessions API session of it
+ * (`env.DB.withSession(…)`, middleware/database.ts). Both have `prepare()` and `batch()`, the only
+ * two calls Kysely's D1 dialect (kysely-d1 0.4: `database.prepare(sql).bind(…).all()`) and `batch()`
+ * below make.
+ */
+export type D1Queryable = Pick<D1Database, 'prepare' | 'batch'>;
+
+/**
  * Kysely on this request's D1, plus D1's `batch()`: D1 has no interactive transactions, so an
  * atomic write is one batch of statements Kysely built and parameterised. Carrying both in one
  * object means data functions take `db` alone, never `db` and the raw binding side by side.
  */
 export class DB extends Kysely<Database> {
-  readonly #d1: D1Database;
+  readonly #d1: D1Queryable;
 
-  constructor(d1: D1Database, log?: KyselyConfig['log']) {
-    super({ dialect: new D1Dialect({ database: d1 }), log });
+  constructor(d1: D1Queryable, log?: KyselyConfig['log']) {
+    // kysely-d1 types its option as the whole binding but calls only prepare() (see D1Queryable).
+    super({ dialect: new D1Dialect({ database: d1 as D1Database }), log });
     this.#d1 = d1;
   }
 
@@ -22,7 +31,7 @@ export class DB extends Kysely<Database> {
 }
 
 /** One DB per request: the dialect holds only the binding, so this costs nothing. */
-export function createDb(d1: D1Database, log?: KyselyConfig['log']): DB {
+export function createDb(d1: D1Queryable, log?: KyselyConfig['log']): DB {
   return new DB(d1, log);
 }
 

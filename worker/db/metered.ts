@@ -50,8 +50,11 @@ function meteredStatement(stmt: D1PreparedStatement, usage: D1Usage): D1Prepared
   return wrapped;
 }
 
-/** The same binding, counting into `usage`; `batch()` takes wrapped statements and unwraps them. */
-export function meteredD1(d1: D1Database, usage: D1Usage): D1Database {
+/**
+ * The same binding or D1 session, counting into `usage`; `batch()` takes wrapped statements and
+ * unwraps them. Everything else (a session's getBookmark()) passes through.
+ */
+export function meteredD1<T extends D1Database | D1DatabaseSession>(d1: T, usage: D1Usage): T {
   return new Proxy(d1, {
     get(target, prop) {
       if (prop === 'prepare') return (query: string) => meteredStatement(target.prepare(query), usage);

@@ -13,7 +13,10 @@ import type { AppEnv } from '../types';
 export function personalResponses(): MiddlewareHandler<AppEnv> {
   return async function personalResponses(c, next) {
     await next();
-    c.res.headers.set('Cache-Control', 'private, no-store');
+    // An anonymous page the page cache serves (middleware/page-cache.ts) is the same for everyone:
+    // the browser may keep it but must ask again each time; everything else is never stored.
+    const shared = ['HIT', 'MISS', 'BYPASS'].includes(c.res.headers.get('X-BLT-Cache') ?? '');
+    c.res.headers.set('Cache-Control', shared ? 'private, no-cache' : 'private, no-store');
     const vary = c.res.headers.get('Vary');
     if (!vary?.split(',').some((v) => v.trim().toLowerCase() === 'cookie')) {
       c.res.headers.set('Vary', vary ? `${vary}, Cookie` : 'Cookie');
