@@ -1,5 +1,7 @@
+import { delay } from 'msw';
 import { describe, expect, it } from 'vitest';
-import { hostRefusal, isPrivateAddress, parseIPv6 } from '../worker/lib/outbound';
+import { hostRefusal, isPrivateAddress, OutboundError, parseIPv6, safeFetch } from '../worker/lib/outbound';
+import { dns, HttpResponse, http, outside, RESOLVER, seen, useOutside } from './outside';
 
 /** The address rules of the one outbound fetch (worker/lib/outbound.ts), without the network. */
 describe('outbound: which addresses are private', () => {
@@ -95,4 +97,78 @@ describe('outbound: which host names may be fetched', () => {
   it.each(['example.com', 'shop.example.org', 'xn--bcher-kva.example', '8.8.8.8'])('%s may be tried', (host) =>
     expect(hostRefusal(host)).toBeNull(),
   );
+});
+
+describe('outbound: safeFetch against the (intercepted) outside internet', () => {
+  useOutside();
+  const host = 'verify.example.org';
+  const publicDns = () => dns({ [host]: { A: ['93.184.216.34'] } });
+
+  it('reads at most maxBytes of an endless body, then stops (cancels the stream)', async () => {
+    let pulls = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulls += 1;
+        controller.enqueue(new TextEncoder().encode('x'.repeat(1024)));
+      },
+    });
+    outside.use(
+      publicDns(),
+      http.get(`https://${host}/big`, () => new HttpResponse(endless)),
+    );
+    const res = await safeFetch(`https://${host}/big`, { maxBytes: 4096 });
+    expect(res.status).toBe(200);
+    expect(res.text.length).toBe(4096);
+    // An endless body ends the fetch all the same: only a few chunks were ever pulled. (msw puts
+    // its own stream in between, so the source's cancel() is not seen here.)
+    expect(pulls).toBeLessThan(20);
+  });
+
+  it('gives up after the timeout', async () => {
+    outside.use(
+      publicDns(),
+      http.get(`https://${host}/slow`, async () => {
+        await delay('infinite');
+        return HttpResponse.text('never');
+      }),
+    );
+    const started = Date.now();
+    await expect(safeFetch(`https://${host}/slow`, { timeoutMs: 300 })).rejects.toMatchObject({ reason: 'timeout' });
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('follows at most 3 redirects', async () => {
+    let hops = 0;
+    outside.use(
+      publicDns(),
+      http.get(`https://${host}/loop`, () => {
+        hops += 1;
+        return HttpResponse.redirect(`https://${host}/loop`, 302);
+      }),
+    );
+    await expect(safeFetch(`https://${host}/loop`)).rejects.toMatchObject({ reason: 'too_many_redirects' });
+    expect(hops).toBe(4);
+  });
+
+  it('refuses http, other ports, credentials and IP literals in private ranges before any request', async () => {
+    for (const url of [
+      `http://${host}/x`,
+      `https://${host}:8443/x`,
+      `https://user:pw@${host}/x`,
+      'https://127.0.0.1/x',
+      'https://[::1]/x',
+      'https://[::ffff:a9fe:a9fe]/x',
+      'https://localhost/x',
+    ]) {
+      await expect(safeFetch(url), url).rejects.toBeInstanceOf(OutboundError);
+    }
+    expect(seen).toEqual([]);
+  });
+
+  it('refuses a name with no address, and a resolver that fails', async () => {
+    outside.use(dns({}));
+    await expect(safeFetch('https://nxdomain.example.org/')).rejects.toMatchObject({ reason: 'dns_failed' });
+    outside.use(http.get(RESOLVER, () => new HttpResponse('oops', { status: 500 })));
+    await expect(safeFetch(`https://${host}/`)).rejects.toMatchObject({ reason: 'dns_failed' });
+  });
 });

@@ -1,5 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import type { State } from '../worker/db/schema';
+import { mayMoveState, movesFor } from '../worker/lib/states';
 import { call, count, seedBug, signUp, uniqueHost } from './helpers';
 import { dns, HttpResponse, http, outside, seen, useOutside } from './outside';
 
@@ -346,5 +348,39 @@ describe('notifications', () => {
     const page = await call('/notifications', { cookie: reporter.cookie });
     expect(page.headers.get('cache-control')).toContain('no-store');
     expect(await page.text()).toContain('moved your report');
+  });
+});
+
+describe('owners: the move rule (worker/lib/states.ts mayMoveState)', () => {
+  const owner = { id: 7, role: 'user' as const, owns: [3] };
+  const bug = (state: State, user_id: number | null = 9, domain_id = 3) => ({
+    user_id,
+    domain_id,
+    state,
+    closed_by: null,
+  });
+  const move = (to: State, reopen = false) => ({ to, reopen });
+
+  it('owners make every move of their domain’s reports but spam, and none elsewhere', () => {
+    expect(mayMoveState(owner, bug('new'), move('accepted'))).toBe(true);
+    expect(mayMoveState(owner, bug('accepted'), move('fixed'))).toBe(true);
+    expect(mayMoveState(owner, bug('closed'), move('closed', true))).toBe(true);
+    expect(mayMoveState(owner, bug('new'), move('spam'))).toBe(false);
+    expect(mayMoveState(owner, bug('spam'), move('spam', true))).toBe(false);
+    expect(mayMoveState(owner, bug('new', 9, 4), move('accepted'))).toBe(false);
+    expect(mayMoveState({ id: 7, role: 'user' }, bug('new'), move('accepted'))).toBe(false);
+    expect(movesFor(owner, bug('new')).to).toEqual([
+      'triaged',
+      'accepted',
+      'closed',
+      'duplicate',
+      'wont_fix',
+      'informative',
+    ]);
+  });
+
+  it('on their own report an owner is only its reporter', () => {
+    expect(mayMoveState(owner, bug('new', 7), move('accepted'))).toBe(false);
+    expect(mayMoveState(owner, bug('new', 7), move('closed'))).toBe(true);
   });
 });

@@ -312,6 +312,23 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   // requests have filled.
   await page('/admin/metrics', { cookie: carol });
 
+  // Domain owners and notifications (issue 13): alice's claim page, carol (admin) makes bob an
+  // owner of the report's domain, bob's console, /owned and his move; alice's notifications.
+  await page(`/domains/${host}/claim`, { cookie: alice });
+  await fetchHtml(`/domains/${host}/claim/token`, { cookie: alice, form: {} });
+  await page(`/domains/${host}/claim`, { cookie: alice });
+  await page(`/domains/${host}/claim`, { cookie: alice, form: { method: 'smtp' } }, 422);
+  await page(`/domains/${host}/owners`, { cookie: carol, form: { username: 'no_such_user_here' } }, 422);
+  await fetchHtml(`/domains/${host}/owners`, { cookie: carol, form: { username: 'demo_bob' } });
+  await page(`/domains/${host}/owners`, { cookie: bob });
+  await page(`/domains/${host}/triage`, { cookie: bob });
+  await page(`/domains/${host}/triage?state=triaged&label=general`, { cookie: bob });
+  await fragment(`/domains/${host}/triage/${id}/state`, { cookie: bob, form: { state: 'accepted' } }, 'list');
+  await page('/owned', { cookie: bob });
+  await page('/notifications', { cookie: alice });
+  await fragment('/notifications', { cookie: alice }, 'list');
+  await fragment('/settings/notifications', { cookie: bob, form: { notify_email: 'off' } });
+
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {
     for (const m of html.matchAll(/<form\b[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/g)) {

@@ -346,12 +346,10 @@ owners.post(
       if (representation(c) === 'json') {
         return error ? jsonError(c, apiError('validation_failed', error)) : c.json({ report: fresh }, status);
       }
-      if (representation(c) === 'fragment') {
-        return c.html(<TriageItem hostname={host} item={item} error={error} />, status);
-      }
       return respond(c, {
         status,
         title: `Triage: ${host}`,
+        fragment: () => <TriageItem hostname={host} item={item} error={error} />,
         page: () => (
           <ol class="bug-list triage-list" aria-label={`Report on ${host}`}>
             <TriageItem hostname={host} item={item} error={error} />

@@ -1,0 +1,75 @@
+import { env } from 'cloudflare:workers';
+import type { CompiledQuery } from 'kysely';
+import { describe, expect, it } from 'vitest';
+import { createDb, type DB } from '../worker/db';
+import { listNotifications, unreadCount } from '../worker/db/notifications';
+import { ownedDomains, stateCounts, triageList } from '../worker/db/owners';
+import { findSessionUser } from '../worker/db/users';
+
+/** The console and notification lists read an index range, never a whole table, and never sort. */
+describe('query plans: owner console and notifications use indexes, never a full scan', () => {
+  async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
+    const queries: CompiledQuery[] = [];
+    const db = createDb(env.DB, (e) => {
+      if (e.level === 'query') queries.push(e.query);
+    });
+    await fn(db);
+    expect(queries.length).toBeGreaterThan(0);
+    const plans: string[] = [];
+    for (const q of queries) {
+      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+        .bind(...q.parameters)
+        .all<{ detail: string }>();
+      plans.push(...results.map((r) => r.detail));
+    }
+    return plans;
+  }
+
+  function expectIndexed(plans: string[]) {
+    for (const p of plans) {
+      expect(p, plans.join('\n')).not.toMatch(/^SCAN /);
+      expect(p, plans.join('\n')).not.toMatch(/USE TEMP B-TREE/);
+    }
+    expect(
+      plans.some((p) => /USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY|USING PRIMARY KEY/.test(p)),
+      plans.join('\n'),
+    ).toBe(true);
+  }
+
+  const cursor = { createdAt: '2030-01-01T00:00:00.000Z', id: 1000 };
+
+  it('the triage console: every state, one state, with filters, with a cursor', async () => {
+    expectIndexed(await plansOf((db) => triageList(db, 1, { filters: {}, limit: 25 })));
+    expectIndexed(await plansOf((db) => triageList(db, 1, { filters: { state: 'accepted' }, cursor, limit: 25 })));
+    expectIndexed(
+      await plansOf((db) => triageList(db, 1, { filters: { label: 'security', severity: 'high' }, cursor, limit: 25 })),
+    );
+    const plans = await plansOf((db) => triageList(db, 1, { filters: {}, cursor, limit: 25 }));
+    expect(plans.join('\n')).toMatch(/bugs_by_domain_all/);
+    expect((await plansOf((db) => triageList(db, 1, { filters: { state: 'new' }, limit: 25 }))).join('\n')).toMatch(
+      /bugs_by_domain_state_all/,
+    );
+  });
+
+  it('the console counts: one covering-index range of the domain', async () => {
+    const plans = await plansOf((db) => stateCounts(db, 1));
+    expectIndexed(plans);
+    expect(plans.join('\n')).toMatch(/COVERING INDEX/);
+  });
+
+  it('notifications: the list (first page and later ones) and the unread count', async () => {
+    expectIndexed(await plansOf((db) => listNotifications(db, 1, { limit: 25 })));
+    expectIndexed(await plansOf((db) => listNotifications(db, 1, { before: 5000, limit: 25 })));
+    const unread = await plansOf((db) => unreadCount(db, 1));
+    expectIndexed(unread);
+    expect(unread.join('\n')).toMatch(/notifications_unread/);
+  });
+
+  it('the session read (with the header’s unread count) and /owned', async () => {
+    expectIndexed(await plansOf((db) => findSessionUser(db, { userId: 1, version: 1, sessionKey: 'x' })));
+    // /owned sorts one user's domains by name (a handful, capped at 500): a sort, but no scan.
+    const owned = await plansOf((db) => ownedDomains(db, 1));
+    for (const p of owned) expect(p, owned.join('\n')).not.toMatch(/^SCAN /);
+    expect(owned.join('\n')).toMatch(/domain_owners_by_user/);
+  });
+});
