@@ -23,6 +23,7 @@ export default defineConfig(async () => ({
           RATE_UPVOTES_PER_IP: '100000',
           RATE_SIGNUPS_PER_IP: '100000',
           RATE_FLAGS_PER_IP: '100000',
+          RATE_CLAIM_CHECKS_PER_IP: '100000',
           RATE_RESET_MAILS_PER_IP: '100000',
           // The dev outbox (/dev/outbox) exists only with this var; links point at the test origin.
           ENVIRONMENT: 'development',

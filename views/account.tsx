@@ -1,8 +1,10 @@
 import type { OutboxRow } from '../worker/db/outbox';
+import type { NotifyEmail } from '../worker/db/schema';
 import type { TokenState } from '../worker/db/tokens';
 import { NewPasswordFields, PASSWORD } from './auth';
 import { Field, HtmxForm } from './components/form';
 import { When } from './components/when';
+import { NotifyEmailSection } from './notifications';
 
 export type FormErrors = Partial<Record<string, string>>;
 
@@ -169,6 +171,8 @@ export interface SettingsProps {
   form?: 'password' | 'email' | 'delete';
   errors?: FormErrors;
   newEmail?: string;
+  /** The notification mail choice (issue 13, views/notifications.tsx). */
+  notifyEmail?: NotifyEmail;
 }
 
 export function PasswordSettingsForm({ errors = {} }: { errors?: FormErrors }) {
@@ -277,6 +281,7 @@ export function SettingsPage(p: SettingsProps) {
           <button type="submit">Sign out everywhere</button>
         </HtmxForm>
       </section>
+      {p.notifyEmail ? <NotifyEmailSection value={p.notifyEmail} /> : null}
       <section aria-labelledby="export-heading">
         <h2 id="export-heading">Your data</h2>
         <p>

@@ -35,7 +35,8 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
   return (
     <div class="user-slot" id="user-slot">
       <a href={`/users/${encodeURIComponent(user.username)}`}>{user.username}</a>{' '}
-      <span class="muted">({user.points} pts)</span> · <a href="/settings">Settings</a> ·{' '}
+      <span class="muted">({user.points} pts)</span> · <NotificationsLink unread={user.unread ?? 0} /> ·{' '}
+      <a href="/settings">Settings</a> ·{' '}
       {user.role === 'admin' ? (
         <>
           <a href="/admin/flags">Flagged reports</a> · <a href="/admin/metrics">Metrics</a> ·{' '}
@@ -48,6 +49,22 @@ export function UserSlot({ user }: { user?: SessionUser | null | undefined }) {
         </button>
       </form>
     </div>
+  );
+}
+
+/** "Notifications", with the unread count when there is one (issue 13). */
+function NotificationsLink({ unread }: { unread: number }) {
+  return (
+    <a href="/notifications" id="notifications-link">
+      Notifications
+      {unread > 0 ? (
+        <>
+          {' '}
+          <span class="count">{unread}</span>
+          <span class="visually-hidden"> unread</span>
+        </>
+      ) : null}
+    </a>
   );
 }
 

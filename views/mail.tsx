@@ -34,8 +34,8 @@ function LinkLine({ href }: { href: string }) {
   );
 }
 
-/** One message: the paragraphs, optionally one link after the first, in both parts. */
-async function compose(subject: string, paras: string[], link?: string): Promise<MailParts> {
+/** One message: the paragraphs, optionally one link after the first, in both parts (views/notify-mail.tsx uses it too). */
+export async function compose(subject: string, paras: string[], link?: string): Promise<MailParts> {
   const [first = '', ...rest] = paras;
   const textParts = [first, ...(link ? [link] : []), ...rest, '— BLT, the OWASP Bug Logging Tool'];
   const html = (

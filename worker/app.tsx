@@ -25,8 +25,10 @@ import disclosure from './routes/disclosure';
 import evidence from './routes/evidence';
 import feeds, { FEED_PATHS } from './routes/feeds';
 import leaderboard from './routes/leaderboard';
+import notifications from './routes/notifications';
 import ops from './routes/ops';
 import outbox from './routes/outbox';
+import owners from './routes/owners';
 import scorecards, { BADGE_PATH } from './routes/scorecards';
 import site from './routes/site';
 import states from './routes/states';
@@ -116,6 +118,8 @@ export function createApp() {
   app.route('/', feeds);
   app.route('/', scorecards);
   app.route('/', disclosure);
+  app.route('/', owners);
+  app.route('/', notifications);
 
   app.notFound((c) => errorResponse(c, 404, ERROR_TEXT[404]?.message));
   app.onError(async (err, c) => {

@@ -22,6 +22,9 @@ export interface Env {
   RATE_SIGNUPS_PER_IP?: string;
   RATE_FLAGS_PER_USER?: string;
   RATE_FLAGS_PER_IP?: string;
+  /** Domain claim checks (each one fetches from the outside internet) per user and per IP. */
+  RATE_CLAIM_CHECKS_PER_USER?: string;
+  RATE_CLAIM_CHECKS_PER_IP?: string;
   /** Login throttle (worker/db/throttle.ts): failures per (account, IP), per account, per IP, window. */
   LOGIN_LIMIT_ACCOUNT_IP?: string;
   LOGIN_LIMIT_ACCOUNT?: string;
@@ -63,6 +66,8 @@ export interface SessionUser {
   username: string;
   role: Role;
   points: number;
+  /** Unread notifications (issue 13), for the header; read with the session, one indexed count. */
+  unread?: number;
 }
 
 /** What middleware puts on `c.var` for every request. */

@@ -3,6 +3,7 @@ import { tombstoneUsername } from '../lib/credentials';
 import { newSessionKey } from '../lib/session';
 import type { DB } from './index';
 import { insertMail, type Mail } from './outbox';
+import type { NotifyEmail } from './schema';
 import { insertToken, pruneTokens, revokeTokens } from './tokens';
 
 /** An account as the account flows need it; deleted accounts are never found by address. */
@@ -14,6 +15,8 @@ export interface AccountRow {
   session_version: number;
   session_key: string | null;
   email_verified_at: string | null;
+  /** Notification mail: off, instant or daily (issue 13). */
+  notify_email: NotifyEmail;
 }
 
 const ACCOUNT_COLUMNS = [
@@ -24,6 +27,7 @@ const ACCOUNT_COLUMNS = [
   'session_version',
   'session_key',
   'email_verified_at',
+  'notify_email',
 ] as const;
 
 /** The live account with this address (case-insensitive: the column is COLLATE NOCASE). */
@@ -129,6 +133,11 @@ export async function writeMail(
  */
 export async function writeNoMail(db: DB, now = new Date()): Promise<void> {
   await db.batch([pruneTokens(db, now)]);
+}
+
+/** The user's choice of notification mail (settings). */
+export async function setNotifyEmail(db: DB, userId: number, value: NotifyEmail): Promise<void> {
+  await db.updateTable('users').set({ notify_email: value }).where('id', '=', userId).execute();
 }
 
 /** Marks the address confirmed (a confirm link was used). */

@@ -2,11 +2,12 @@ import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kyse
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
+import type { Notices } from './notifications';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
 
-/** Who is looking: hidden bugs are shown only to their reporter and to admins. */
+/** Who is looking: hidden bugs are shown only to their reporter, the domain's owners and admins. */
 export type Viewer = { id: number; role: Role } | null;
 
 /**
@@ -182,12 +183,24 @@ export async function listBugs(
   return { rows: page, next };
 }
 
-/** A viewer may see a bug when it is public, or theirs, or they are an admin. */
+/**
+ * THE visibility rule: a viewer may see a bug when it is public, or theirs, or on a domain they
+ * own, or they are an admin. Every single-report read goes through it.
+ */
 export function visibleTo(viewer: Viewer) {
   return (eb: ExpressionBuilder<Database, 'bugs'>): Expression<SqlBool> => {
     if (viewer?.role === 'admin') return eb.lit(true);
     const open = eb.and([eb('bugs.is_hidden', '=', 0), eb('bugs.status', '!=', 'spam')]);
-    return viewer ? eb.or([open, eb('bugs.user_id', '=', viewer.id)]) : open;
+    if (!viewer) return open;
+    // The domain's owners see every report on it (issue 13): one primary-key probe.
+    const owner = eb.exists(
+      eb
+        .selectFrom('domain_owners')
+        .select('domain_owners.user_id')
+        .whereRef('domain_owners.domain_id', '=', 'bugs.domain_id')
+        .where('domain_owners.user_id', '=', viewer.id),
+    );
+    return eb.or([open, eb('bugs.user_id', '=', viewer.id), owner]);
   };
 }
 
@@ -268,6 +281,8 @@ export interface NewBugInput {
   userId: number | null;
   /** Double-post key (db/dedupe.ts): an identical report within a minute then writes nothing. */
   dedupeKey?: string;
+  /** Notifications of the new report (issue 13), written in this batch (see db/notifications.ts). */
+  notices?: Notices;
   /** Screenshots already put in R2 (db/screenshots.ts); their rows are written in this batch. */
   screenshots?: StoredScreenshot[];
 }
@@ -336,7 +351,9 @@ export async function insertBug(db: DB, input: NewBugInput): Promise<number> {
   statements.push(...scorecardContribution(db, newBugId, 1));
   if (input.dedupeKey) statements.push(...claimPost(db, input.dedupeKey, newBugId));
   statements.push(...insertScreenshots(db, newBugId, input.screenshots ?? []));
+  statements.push(...(input.notices?.queries ?? []));
   const results = await db.batch<{ id: number }>(statements);
+  input.notices?.collect(results);
   const id = results[1]?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('insertBug: the batch returned no bug id');
   return id;

@@ -3,6 +3,7 @@ import { POINT_REASONS, TRANSITIONS } from '../lib/states';
 import type { Cursor } from './bugs';
 import { claimPost } from './dedupe';
 import type { DB } from './index';
+import type { Notices } from './notifications';
 import type { Label } from './schema';
 import { changeState, commentBefore, stateRow, type TimelineEvent, timeline } from './states';
 
@@ -161,7 +162,7 @@ export async function commentPage(
  */
 export async function addComment(
   db: DB,
-  input: { bugId: number; userId: number; body: string; dedupeKey?: string },
+  input: { bugId: number; userId: number; body: string; dedupeKey?: string; notices?: Notices },
 ): Promise<number> {
   const insert = db
     .insertInto('comments')
@@ -169,7 +170,9 @@ export async function addComment(
     .returning('id')
     .compile();
   const claim = input.dedupeKey ? claimPost(db, input.dedupeKey, sql<number>`(SELECT max(id) FROM comments)`) : [];
-  const [result] = await db.batch<{ id: number }>([insert, ...claim]);
+  const results = await db.batch<{ id: number }>([insert, ...claim, ...(input.notices?.queries ?? [])]);
+  input.notices?.collect(results);
+  const result = results[0];
   const id = result?.results[0]?.id;
   if (typeof id !== 'number') throw new Error('addComment: the batch returned no comment id');
   return id;

@@ -1,4 +1,4 @@
-import { type CompiledQuery, type Expression, type SqlBool, sql } from 'kysely';
+import { type CompiledQuery, type Expression, type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { DB } from './index';
 import type { Mail } from './outbox';
 import type { State } from './schema';
@@ -11,7 +11,7 @@ import type { State } from './schema';
  */
 
 /** The kinds this code writes (the column takes any short lower-case word, for later kinds). */
-export const NOTIFICATION_KINDS = ['state_changed', 'comment', 'new_report'] as const;
+export const NOTIFICATION_KINDS = ['state_changed', 'comment', 'new_report', 'owner_added'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number] | (string & {});
 
 /** Who is told: some users by id, and/or every owner of a domain (read inside the batch). */
@@ -23,7 +23,8 @@ export interface Recipients {
 export interface NotifyEvent {
   kind: NotificationKind;
   to: Recipients;
-  bugId?: number | null;
+  /** The report (a sub-select such as `(SELECT max(id) FROM bugs)` for one the batch inserts). */
+  bugId?: number | RawBuilder<number> | null;
   domainId?: number | null;
   /** Who caused it; never notified of their own act. */
   actorId?: number | null;
@@ -84,6 +85,27 @@ export function notifiedMailIds(results: readonly D1Result<unknown>[]): number[]
       return typeof id === 'number' ? [id] : [];
     }),
   );
+}
+
+/**
+ * Notifications gathered for one write: the data function that runs the write's batch appends
+ * `queries` to it and hands the batch's results to `collect`, after which `mailIds` holds the
+ * outbox ids to put on the mail queue (worker/lib/mail.ts enqueueMail).
+ */
+export class Notices {
+  readonly queries: CompiledQuery[] = [];
+  mailIds: number[] = [];
+
+  constructor(private readonly db: DB) {}
+
+  add(event: NotifyEvent): this {
+    this.queries.push(...notifyQueries(this.db, event));
+    return this;
+  }
+
+  collect(results: readonly D1Result<unknown>[]): void {
+    this.mailIds = notifiedMailIds(results);
+  }
 }
 
 export interface NotificationItem {

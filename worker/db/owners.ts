@@ -1,6 +1,9 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
+import type { Actor } from '../lib/states';
+import type { Cursor } from './bugs';
 import type { DB } from './index';
-import type { OwnerMethod } from './schema';
+import { notifyQueries } from './notifications';
+import type { Label, OwnerMethod, Role, Severity, State } from './schema';
 
 /**
  * Domain owners and their claims (migrations/0009_owners.sql, README "Domain owners"). Owners see
@@ -30,6 +33,21 @@ export interface OwnerRow {
   created_at: string;
 }
 
+/**
+ * The user as an actor on a report of `domainId` (worker/lib/states.ts mayMoveState): with that
+ * domain among the ones they own when they do. Null for nobody signed in.
+ */
+export async function actorFor(
+  db: DB,
+  user: { id: number; role: Role } | null,
+  domainId: number,
+): Promise<Actor | null> {
+  if (!user) return null;
+  if (user.role === 'admin') return { id: user.id, role: user.role };
+  const owns = (await isDomainOwner(db, user.id, domainId)) ? [domainId] : [];
+  return { id: user.id, role: user.role, owns };
+}
+
 /** A domain's owners, earliest first (the claim page and the console list them). */
 export async function ownersOf(db: DB, domainId: number): Promise<OwnerRow[]> {
   return db
@@ -45,24 +63,37 @@ export async function ownersOf(db: DB, domainId: number): Promise<OwnerRow[]> {
     .execute();
 }
 
-/** Makes `userId` an owner of the domain; false when they already were one. */
+/**
+ * Makes `userId` an owner of the domain; false when they already were one. Someone added by
+ * another person is told so (a notification in the same batch, only if the row was new).
+ */
 export async function addOwner(
   db: DB,
   o: { domainId: number; userId: number; addedBy: number | null; method: OwnerMethod },
   now = new Date(),
 ): Promise<boolean> {
-  const res = await db
-    .insertInto('domain_owners')
-    .values({
-      domain_id: o.domainId,
-      user_id: o.userId,
-      added_by: o.addedBy,
-      method: o.method,
-      created_at: now.toISOString(),
-    })
-    .onConflict((oc) => oc.columns(['domain_id', 'user_id']).doNothing())
-    .executeTakeFirst();
-  return Number(res.numInsertedOrUpdatedRows ?? 0) > 0;
+  const results = await db.batch([
+    db
+      .insertInto('domain_owners')
+      .values({
+        domain_id: o.domainId,
+        user_id: o.userId,
+        added_by: o.addedBy,
+        method: o.method,
+        created_at: now.toISOString(),
+      })
+      .onConflict((oc) => oc.columns(['domain_id', 'user_id']).doNothing())
+      .compile(),
+    ...notifyQueries(db, {
+      kind: 'owner_added',
+      to: { users: o.addedBy === null ? [] : [o.userId] },
+      domainId: o.domainId,
+      actorId: o.addedBy,
+      when: sql<SqlBool>`changes() = 1`,
+      now,
+    }),
+  ]);
+  return (results[0]?.meta.changes ?? 0) > 0;
 }
 
 /**
@@ -213,4 +244,90 @@ export async function completeClaim(
       ON CONFLICT (domain_id, user_id) DO NOTHING`.compile(db),
   ]);
   return (results[0]?.meta.changes ?? 0) > 0;
+}
+
+// ——— The owners' triage console ———
+
+export interface TriageFilters {
+  state?: State | undefined;
+  label?: Label | undefined;
+  severity?: Severity | undefined;
+}
+
+export interface TriageRow {
+  id: number;
+  title: string;
+  state: State;
+  label: Label;
+  severity: Severity;
+  is_hidden: 0 | 1;
+  user_id: number | null;
+  closed_by: number | null;
+  created_at: string;
+  username: string | null;
+}
+
+function triageColumns(db: DB) {
+  return db
+    .selectFrom('bugs')
+    .leftJoin('users', 'users.id', 'bugs.user_id')
+    .select([
+      'bugs.id',
+      'bugs.title',
+      'bugs.state',
+      'bugs.label',
+      'bugs.severity',
+      'bugs.is_hidden',
+      'bugs.user_id',
+      'bugs.closed_by',
+      'bugs.created_at',
+      'users.username',
+    ]);
+}
+
+/**
+ * One page of a domain's reports for its owners: every state (spam too) and private ones,
+ * newest first, seeking past `cursor`. Reads bugs_by_domain_all, or bugs_by_domain_state_all
+ * with a state: any page costs what the first does.
+ */
+export async function triageList(
+  db: DB,
+  domainId: number,
+  opts: { filters: TriageFilters; cursor?: Cursor | null; limit: number },
+): Promise<{ rows: TriageRow[]; next: Cursor | null }> {
+  const f = opts.filters;
+  let q = triageColumns(db).where('bugs.domain_id', '=', domainId);
+  if (f.state) q = q.where('bugs.state', '=', f.state);
+  if (f.label) q = q.where('bugs.label', '=', f.label);
+  if (f.severity) q = q.where('bugs.severity', '=', f.severity);
+  const cursor = opts.cursor;
+  if (cursor) {
+    q = q.where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursor.createdAt, cursor.id)),
+    );
+  }
+  const rows = await q
+    .orderBy('bugs.created_at', 'desc')
+    .orderBy('bugs.id', 'desc')
+    .limit(opts.limit + 1)
+    .execute();
+  const page = rows.slice(0, opts.limit);
+  const last = page.at(-1);
+  return { rows: page, next: rows.length > opts.limit && last ? { createdAt: last.created_at, id: last.id } : null };
+}
+
+/** One report of the console (after a change, for htmx to swap its row in place). */
+export async function triageRow(db: DB, domainId: number, bugId: number): Promise<TriageRow | undefined> {
+  return triageColumns(db).where('bugs.id', '=', bugId).where('bugs.domain_id', '=', domainId).executeTakeFirst();
+}
+
+/** Reports per state on a domain, private ones included: one covering-index range, grouped. */
+export async function stateCounts(db: DB, domainId: number): Promise<Partial<Record<State, number>>> {
+  const rows = await db
+    .selectFrom('bugs')
+    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('domain_id', '=', domainId)
+    .groupBy('state')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
 }

@@ -1,8 +1,10 @@
-import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
+import { type CompiledQuery, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { ACCEPTED_POINTS, type Award, FIXED_POINTS, type Move, pointsEffect, statusOf } from '../lib/states';
 import { type Viewer, visibleTo } from './bugs';
 import { refreshCounters } from './counters';
 import { type DB, monthKey } from './index';
+import { notifiedMailIds, notifyQueries } from './notifications';
+import type { Mail } from './outbox';
 import type { BugEventsTable, FlagReason, Label, Severity, State } from './schema';
 import { scorecardStatements } from './scorecards';
 
@@ -69,6 +71,8 @@ export interface StateChange {
   duplicateOf?: number | null;
   /** More statements for the same batch (e.g. resolving flags); they run only if the move did. */
   also?: (event: RawBuilder<number>) => CompiledQuery[];
+  /** The reporter's mail about the move (issue 13), for those who chose instant mail; none without it. */
+  mail?: (move: { from: State; to: State }) => Promise<Omit<Mail, 'to'>>;
 }
 
 /**
@@ -90,7 +94,10 @@ function distinctNow(): string {
   return new Date(lastMove).toISOString();
 }
 
-export async function changeState(db: DB, change: StateChange): Promise<{ eventId: number; to: State } | null> {
+export async function changeState(
+  db: DB,
+  change: StateChange,
+): Promise<{ eventId: number; to: State; mailIds: number[] } | null> {
   const { bug, move } = change;
   const from = bug.state;
   const now = distinctNow();
@@ -141,10 +148,34 @@ export async function changeState(db: DB, change: StateChange): Promise<{ eventI
     ...refreshCounters(db, { createdAt: bug.created_at, label: bug.label, domain: { id: bug.domain_id } }),
     ...scorecardStatements(db, { bugId: bug.id, from, to, kind: change.kind, now }, ev),
     ...(change.also?.(ev) ?? []),
+    ...moveNotices(db, change, from, to, ev, change.mail && (await change.mail({ from, to }))),
   ];
   const results = await db.batch<{ id: number }>(statements);
   const eventId = results[1]?.results[0]?.id;
-  return typeof eventId === 'number' ? { eventId, to } : null;
+  return typeof eventId === 'number' ? { eventId, to, mailIds: notifiedMailIds(results) } : null;
+}
+
+/** The reporter hears of every move of their report made by someone else (issue 13), if it happened. */
+function moveNotices(
+  db: DB,
+  change: StateChange,
+  from: State,
+  to: State,
+  ev: RawBuilder<number>,
+  mail?: Omit<Mail, 'to'>,
+) {
+  return notifyQueries(db, {
+    kind: 'state_changed',
+    to: { users: [change.bug.user_id] },
+    bugId: change.bug.id,
+    domainId: change.bug.domain_id,
+    actorId: change.actorId,
+    fromState: from,
+    toState: to,
+    summary: change.note.slice(0, 500),
+    mail,
+    when: sql<SqlBool>`${ev} IS NOT NULL`,
+  });
 }
 
 const LEDGER_COLUMNS = sql`(user_id, bug_id, domain_id, score, reason, created_at, period, award, event_id)`;

@@ -50,7 +50,16 @@ export async function findSessionUser(
     .leftJoin('user_scores', (j) =>
       j.onRef('user_scores.user_id', '=', 'users.id').on('user_scores.period', '=', 'all'),
     )
-    .select(['users.id', 'users.username', 'users.role', sql<number>`coalesce(user_scores.score, 0)`.as('points')])
+    .select([
+      'users.id',
+      'users.username',
+      'users.role',
+      sql<number>`coalesce(user_scores.score, 0)`.as('points'),
+      // The header's unread count, in the same query: a range of the partial index notifications_unread.
+      sql<number>`(SELECT count(*) FROM notifications WHERE notifications.user_id = users.id AND notifications.read_at IS NULL)`.as(
+        'unread',
+      ),
+    ])
     .where('users.id', '=', s.userId)
     .where('users.session_version', '=', s.version)
     .where('users.session_key', '=', s.sessionKey)

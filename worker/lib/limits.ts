@@ -3,7 +3,7 @@ import { takeWriteSlot } from '../db/limits';
 import type { AppEnv, Env } from '../types';
 
 /** The writes with hourly limits (README "Write limits"). */
-export type WriteKind = 'report' | 'comment' | 'upvote' | 'signup' | 'flag';
+export type WriteKind = 'report' | 'comment' | 'upvote' | 'signup' | 'flag' | 'claim';
 
 type LimitVar = keyof Env & `RATE_${string}`;
 
@@ -14,6 +14,8 @@ const LIMITS: Record<WriteKind, { user?: LimitVar; ip: LimitVar; what: string }>
   upvote: { user: 'RATE_UPVOTES_PER_USER', ip: 'RATE_UPVOTES_PER_IP', what: 'upvotes' },
   signup: { ip: 'RATE_SIGNUPS_PER_IP', what: 'sign-ups from your network' },
   flag: { user: 'RATE_FLAGS_PER_USER', ip: 'RATE_FLAGS_PER_IP', what: 'flags' },
+  // Each check of a domain claim fetches from the outside internet (worker/lib/verify.ts).
+  claim: { user: 'RATE_CLAIM_CHECKS_PER_USER', ip: 'RATE_CLAIM_CHECKS_PER_IP', what: 'domain checks' },
 };
 
 /** The limit a var sets; a missing or malformed one is a deployment error, so it throws (500). Mail limits (routes/account.tsx) read theirs here too. */

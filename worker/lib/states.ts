@@ -97,15 +97,19 @@ export function pointsEffect(from: State, to: State, reopen: boolean): PointsEff
   return {};
 }
 
-/** Who is acting. Issue 13 adds domain owners here (e.g. the domains they own). */
+/** Who is acting: a user, and the domains they own among those in question (worker/db/owners.ts). */
 export interface Actor {
   id: number;
   role: Role;
+  /** Ids of domains this user owns (at least the report's, when they own it). */
+  owns?: readonly number[];
 }
 
 /** What the permission check needs to know about a report. */
 export interface StateSubject {
   user_id: number | null;
+  /** The report's domain: its owners triage it. */
+  domain_id?: number;
   state: State;
   /** Who closed it last (bugs.closed_by): a reporter may reopen only their own withdrawal. */
   closed_by: number | null;
@@ -119,17 +123,26 @@ export interface Move {
 
 /**
  * May `actor` make `move` on `bug`? The one place that says who moves states: admins make every
- * move the table allows; the reporter may withdraw an open report (→ closed), ask for a retest
- * of a fixed one (→ accepted), and reopen a report they withdrew. Issue 13 extends this for
- * domain owners. Whether the move exists at all is `isAllowedMove`.
+ * move the table allows; the domain's owners make every move too, except into or out of spam
+ * (a site-wide moderation call that takes a reporter's points: admins only), and never with
+ * owner powers on their own report (no accepting yourself for points); the reporter may withdraw
+ * an open report (→ closed), ask for a retest of a fixed one (→ accepted), and reopen a report
+ * they withdrew. Whether the move exists at all is `isAllowedMove`.
  */
 export function mayMoveState(actor: Actor | null, bug: StateSubject, move: Move): boolean {
   if (!actor) return false;
   if (actor.role === 'admin') return true;
-  if (bug.user_id === null || bug.user_id !== actor.id) return false;
+  const reporter = bug.user_id !== null && bug.user_id === actor.id;
+  if (!reporter && isOwnerOf(actor, bug)) return bug.state !== 'spam' && move.to !== 'spam';
+  if (!reporter) return false;
   if (move.reopen) return bug.state === 'closed' && bug.closed_by === actor.id;
   if (move.to === 'closed') return (OPEN_STATES as readonly State[]).includes(bug.state);
   return bug.state === 'fixed' && move.to === 'accepted';
+}
+
+/** Does `actor` own the report's domain? */
+export function isOwnerOf(actor: Actor | null, bug: StateSubject): boolean {
+  return actor !== null && bug.domain_id !== undefined && (actor.owns ?? []).includes(bug.domain_id);
 }
 
 /** Does the table allow `from → to` (or a reopen from `from`)? */

@@ -289,8 +289,15 @@ account.get('/settings', zValidator('query', noticeSchema), async (c) => {
   const { notice } = c.req.valid('query');
   return respond(c, {
     title: 'Settings',
-    page: () => <SettingsPage username={row.username} email={row.email} notice={notice} />,
-    json: () => ({ username: row.username, email: row.email, email_verified: Boolean(row.email_verified_at) }),
+    page: () => (
+      <SettingsPage username={row.username} email={row.email} notice={notice} notifyEmail={row.notify_email} />
+    ),
+    json: () => ({
+      username: row.username,
+      email: row.email,
+      email_verified: Boolean(row.email_verified_at),
+      notify_email: row.notify_email,
+    }),
   });
 });
 
@@ -312,7 +319,14 @@ function settingsAgain(
     status,
     title: 'Settings',
     page: () => (
-      <SettingsPage username={row.username} email={row.email} form={form} errors={errors} newEmail={newEmail} />
+      <SettingsPage
+        username={row.username}
+        email={row.email}
+        form={form}
+        errors={errors}
+        newEmail={newEmail}
+        notifyEmail={row.notify_email}
+      />
     ),
     fragment: fragments[form],
     json: () => apiError(status === 401 ? 'unauthorized' : 'validation_failed', Object.values(errors)[0], errors),

@@ -322,6 +322,7 @@ auth.get('/api/auth/me', async (c) => {
       points: user?.points,
       role: user?.role,
       email_verified: Boolean(account?.email_verified_at),
+      unread_notifications: user?.unread ?? 0,
     }),
   });
 });

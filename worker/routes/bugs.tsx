@@ -42,8 +42,10 @@ import { discardScreenshots, listScreenshots, putScreenshots } from '../db/scree
 import { stateRow, timeline } from '../db/states';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, type WriteRefusal, writeSlot } from '../lib/limits';
+import { enqueueMail } from '../lib/mail';
 import { recordEvent } from '../lib/metrics';
 import { representation } from '../lib/negotiate';
+import { commentNotices, reportNotices } from '../lib/notify';
 import { afterWrite, respond } from '../lib/respond';
 import { mayMoveState } from '../lib/states';
 import { canEdit, canRemoveScreenshots, readScreenshots, screenshotsJson, screenshotsView } from '../lib/uploads';
@@ -410,7 +412,9 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await addComment(c.var.db, { bugId: bug.id, userId: user.id, body, dedupeKey: key });
+      const notices = await commentNotices(c, bug, user);
+      id = await addComment(c.var.db, { bugId: bug.id, userId: user.id, body, dedupeKey: key, notices });
+      enqueueMail(c, notices.mailIds);
     } catch (err) {
       if (!isDuplicatePost(err)) throw err;
       // The same comment from the same user within a minute: answer with the first one.
@@ -613,7 +617,9 @@ bugs.post(
     let id: number | undefined;
     let created = true;
     try {
-      id = await insertBug(c.var.db, { ...input, dedupeKey: key, screenshots });
+      const notices = await reportNotices(c, input);
+      id = await insertBug(c.var.db, { ...input, dedupeKey: key, screenshots, notices });
+      enqueueMail(c, notices.mailIds);
     } catch (err) {
       // Nothing points at the bytes just put in R2: remove them before anything else.
       await discardScreenshots(c.env.SCREENSHOTS, screenshots);

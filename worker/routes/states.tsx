@@ -7,6 +7,7 @@ import { BugDetailView } from '../../views/bugs/detail';
 import { FlagControl, type LifecycleView, SpamConfirm } from '../../views/bugs/state';
 import type { DB } from '../db';
 import { type BugDetail, findBugById } from '../db/bugs';
+import { actorFor } from '../db/owners';
 import { FLAG_REASONS, STATES, type State } from '../db/schema';
 import { deleteBugScreenshots } from '../db/screenshots';
 import {
@@ -26,12 +27,15 @@ import {
 } from '../db/states';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { type WriteRefusal, writeSlot } from '../lib/limits';
+import { enqueueMail } from '../lib/mail';
 import { representation } from '../lib/negotiate';
+import { stateMail } from '../lib/notify';
 import { afterWrite, respond } from '../lib/respond';
 import {
   type Actor,
   eventKind,
   isAllowedMove,
+  isOwnerOf,
   type Move,
   mayMoveState,
   movesFor,
@@ -46,8 +50,9 @@ const ID = ':id{[0-9]{1,15}}';
 
 /** What the bug page's state panel shows this viewer (see views/bugs/state.tsx). */
 export async function lifecycleFor(db: DB, bug: BugDetail, user: SessionUser | null): Promise<LifecycleView> {
-  const subject = { user_id: bug.user_id, state: bug.state, closed_by: bug.closed_by };
-  const moves = movesFor(user, subject);
+  const subject = { user_id: bug.user_id, domain_id: bug.domain_id, state: bug.state, closed_by: bug.closed_by };
+  const actor = await actorFor(db, user, bug.domain_id);
+  const moves = movesFor(actor, subject);
   const [original, duplicates, reopenTo, flagged] = await Promise.all([
     bug.state === 'duplicate' && bug.duplicate_of !== null ? originalOf(db, bug.duplicate_of, user) : undefined,
     duplicatesOf(db, bug.id, user),
@@ -61,7 +66,7 @@ export async function lifecycleFor(db: DB, bug: BugDetail, user: SessionUser | n
     moves: moves.to.filter((s) => s !== 'spam'),
     reopenTo,
     canMarkSpam: moves.to.includes('spam'),
-    manages: user?.role === 'admin',
+    manages: user?.role === 'admin' || (bug.user_id !== user?.id && isOwnerOf(actor, subject)),
     canFlag: user !== null && bug.user_id !== user.id && bug.state !== 'spam',
     flagged,
   };
@@ -139,7 +144,7 @@ const stateSchema = z.object({
 });
 
 /** Why a requested move is refused: 403 (not yours to make) or 422 (a field to fix). */
-class MoveRefused extends Error {
+export class MoveRefused extends Error {
   constructor(
     readonly status: 403 | 422,
     readonly fields: Partial<Record<string, string>>,
@@ -152,7 +157,7 @@ class MoveRefused extends Error {
  * Works out the move a form asks for: a move the table lists, or a reopen (back to where the
  * report came from); checks who may make it, and the original of a duplicate. Writes nothing.
  */
-async function planMove(
+export async function planMove(
   db: DB,
   user: Actor,
   row: StateRow,
@@ -211,9 +216,10 @@ states.post(
     const form = c.req.valid('form');
     const db = c.var.db;
     const row = (await stateRow(db, bug.id)) ?? fail(404);
+    const actor = (await actorFor(db, user, row.domain_id)) ?? fail(401);
     let plan: Awaited<ReturnType<typeof planMove>>;
     try {
-      plan = await planMove(db, user, row, form.state, form.duplicate_of);
+      plan = await planMove(db, actor, row, form.state, form.duplicate_of);
     } catch (err) {
       if (!(err instanceof MoveRefused)) throw err;
       if (err.status === 403) fail(403, err.message);
@@ -226,10 +232,12 @@ states.post(
             bug: row,
             actorId: user.id,
             move: plan.move,
-            kind: eventKind(user, row, plan.move),
+            kind: eventKind(actor, row, plan.move),
             note: form.note,
             duplicateOf: plan.duplicateOf,
+            mail: stateMail(c, bug, form.note),
           });
+    if (done) enqueueMail(c, done.mailIds);
     if (!done)
       return stateFormAgain(c, bug, 422, { form: 'The report changed meanwhile: look at it again and retry.' });
     return afterWrite(c, {

@@ -1,0 +1,109 @@
+import { zValidator } from '@hono/zod-validator';
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import {
+  NOTIFY_EMAIL_CHOICES,
+  NotificationItemView,
+  NotificationRows,
+  NotificationsPage,
+  NotifyEmailSection,
+} from '../../views/notifications';
+import { setNotifyEmail } from '../db/accounts';
+import { listNotifications, markRead, unreadCount } from '../db/notifications';
+import { fail } from '../lib/errors';
+import { representation } from '../lib/negotiate';
+import { afterWrite, respond } from '../lib/respond';
+import { rejectInvalid } from '../lib/validation';
+import type { AppEnv, SessionUser } from '../types';
+
+/**
+ * A user's notifications (issue 13, README "Notifications"): one URL as page, fragment (the rows,
+ * for "Older notifications") and JSON `{"notifications": […], "unread": n}`; marking read is a
+ * POST of `id` or `all=1`. Personal, so never cached (middleware/cache.ts marks it private).
+ */
+const notifications = new Hono<AppEnv>();
+
+const PER_PAGE = 25;
+
+function signedInUser(c: Context): SessionUser {
+  const user = c.var.user;
+  if (!user) fail(401, 'Log in to see your notifications.');
+  return user;
+}
+
+const listQuery = z.object({
+  before: z
+    .string()
+    .regex(/^\d{1,15}$/, 'Malformed page cursor.')
+    .transform(Number)
+    .optional(),
+});
+
+notifications.on(
+  'GET',
+  ['/notifications', '/api/notifications'],
+  zValidator('query', listQuery, rejectInvalid()),
+  async (c) => {
+    const user = signedInUser(c);
+    const { before } = c.req.valid('query');
+    const [page, unread] = await Promise.all([
+      listNotifications(c.var.db, user.id, { before: before ?? null, limit: PER_PAGE }),
+      unreadCount(c.var.db, user.id),
+    ]);
+    const view = { rows: page.rows, unread, next: page.next };
+    return respond(c, {
+      title: 'Notifications',
+      page: () => <NotificationsPage {...view} />,
+      fragment: () => <NotificationRows {...view} />,
+      json: () => ({ notifications: page.rows, unread, next: page.next }),
+    });
+  },
+);
+
+const readForm = z
+  .object({
+    id: z
+      .string()
+      .regex(/^\d{1,15}$/, 'Give the number of a notification.')
+      .transform(Number)
+      .optional(),
+    all: z.literal('1', { error: 'Send all=1 to mark every notification read.' }).optional(),
+  })
+  .refine((f) => f.id !== undefined || f.all !== undefined, { message: 'Send id, or all=1.' });
+
+notifications.post('/notifications/read', zValidator('form', readForm, rejectInvalid()), async (c) => {
+  const user = signedInUser(c);
+  const form = c.req.valid('form');
+  const db = c.var.db;
+  const changed = await markRead(db, user.id, form.all ? 'all' : { id: form.id ?? 0 });
+  const single = !form.all && form.id !== undefined ? form.id : null;
+  return afterWrite(c, {
+    to: '/notifications',
+    json: async () => ({ changed, unread: await unreadCount(db, user.id) }),
+    // htmx: one notification swaps itself (now read); "mark all" reloads the page.
+    fragment:
+      single !== null && representation(c) === 'fragment'
+        ? async () => {
+            const row = (await listNotifications(db, user.id, { before: single + 1, limit: 1 })).rows[0];
+            return row && row.id === single ? <NotificationItemView n={row} /> : <></>;
+          }
+        : undefined,
+  });
+});
+
+const notifyEmailForm = z.object({
+  notify_email: z.enum(NOTIFY_EMAIL_CHOICES, { error: 'Choose when to be mailed.' }),
+});
+
+notifications.post('/settings/notifications', zValidator('form', notifyEmailForm, rejectInvalid()), async (c) => {
+  const user = signedInUser(c);
+  const { notify_email } = c.req.valid('form');
+  await setNotifyEmail(c.var.db, user.id, notify_email);
+  return afterWrite(c, {
+    to: '/settings#notify',
+    json: () => ({ notify_email }),
+    fragment: () => <NotifyEmailSection value={notify_email} saved />,
+  });
+});
+
+export default notifications;
