@@ -7,7 +7,22 @@ import { addOwner } from '../worker/db/owners';
 import worker from '../worker/index';
 import { SECURITY_TXT_MAX_BYTES } from '../worker/lib/securitytxt';
 import { call, count, db, seedBug, signUp, uniqueHost, withVars } from './helpers';
-import { interceptInternet } from './internet';
+import { dns, http, outside, seen, useOutside } from './outside';
+
+useOutside();
+
+/**
+ * The remote sites of a test through OWNERS' msw setup (tests/outside.ts): DNS answers `address`
+ * (public by default) for every host named, each URL answers what it is given; anything else
+ * fails the test. The outbound code itself runs for real.
+ */
+function interceptInternet(sites: Record<string, Response>, addresses: Record<string, string> = {}) {
+  const hosts = [...new Set(Object.keys(sites).map((u) => new URL(u).hostname))];
+  outside.use(
+    dns(Object.fromEntries(hosts.map((h) => [h, { A: [addresses[h] ?? '93.184.216.34'] }]))),
+    ...Object.entries(sites).map(([url, res]) => http.get(url, () => res.clone())),
+  );
+}
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -62,12 +77,12 @@ describe('security.txt look-up and notice', () => {
   it('valid file with a mailto Contact: notice in the outbox (public: title and link; private: only that it exists)', async () => {
     const { host, domainId, reporter, pub } = await reportedDomain();
     const contact = `security@${host}`;
-    const spy = interceptInternet({
+    interceptInternet({
       [wellKnown(host)]: text(`Contact: mailto:${contact}\nContact: https://${host}/sec\nExpires: ${FUTURE}\n`),
     });
     const mailId = await checkDomainContact(db(), env, domainId);
     expect(mailId).toEqual(expect.any(Number));
-    expect(spy.mock.calls.map(([u]) => String(u))).toContain(wellKnown(host));
+    expect(seen).toContain(wellKnown(host));
     const [mail, ...more] = await mailsTo(contact);
     expect(more).toHaveLength(0);
     expect(mail?.subject).toBe(`Bug reports about ${host} on BLT`);
@@ -113,7 +128,7 @@ describe('security.txt look-up and notice', () => {
       interceptInternet({ [wellKnown(host)]: answer });
       expect(await checkDomainContact(db(), env, domainId)).toBeNull();
       expect((await contactRow(domainId))?.status).toBe('not_found');
-      vi.restoreAllMocks();
+      outside.resetHandlers();
     }
   });
 
@@ -134,10 +149,10 @@ describe('security.txt look-up and notice', () => {
     });
     expect(await checkDomainContact(db(), env, same.domainId)).toEqual(expect.any(Number));
     expect((await contactRow(same.domainId))?.status).toBe('found');
-    vi.restoreAllMocks();
+    outside.resetHandlers();
 
     const other = await reportedDomain();
-    const spy = interceptInternet({
+    interceptInternet({
       [wellKnown(other.host)]: new Response(null, {
         status: 302,
         headers: { location: 'https://attacker.example/.well-known/security.txt' },
@@ -146,15 +161,15 @@ describe('security.txt look-up and notice', () => {
     });
     expect(await checkDomainContact(db(), env, other.domainId)).toBeNull();
     expect((await contactRow(other.domainId))?.status).toBe('not_found');
-    expect(spy.mock.calls.map(([u]) => String(u))).not.toContain('https://attacker.example/.well-known/security.txt');
+    expect(seen).not.toContain('https://attacker.example/.well-known/security.txt');
     expect(await count('outbox', "to_address = 'attacker@attacker.example'")).toBe(0);
   });
 
   it('a host resolving to a private address is never fetched', async () => {
     const { host, domainId } = await reportedDomain();
-    const spy = interceptInternet({ [wellKnown(host)]: text(`Contact: mailto:sec@${host}\n`) }, { [host]: '10.0.0.7' });
+    interceptInternet({ [wellKnown(host)]: text(`Contact: mailto:sec@${host}\n`) }, { [host]: '10.0.0.7' });
     expect(await checkDomainContact(db(), env, domainId)).toBeNull();
-    expect(spy.mock.calls.map(([u]) => String(u))).not.toContain(wellKnown(host));
+    expect(seen).not.toContain(wellKnown(host));
     expect((await contactRow(domainId))?.status).toBe('not_found');
   });
 
