@@ -149,3 +149,124 @@ export const MeResponse = z.object({
 });
 export const HealthResponse = z.object({ status: z.literal('ok'), d1: z.literal('ok'), d1_ms: z.number() });
 export const FlagResolvedResponse = z.object({ bug_id: z.int(), resolution: z.enum(['kept', 'spam']) });
+
+// ——— Domain owners (issue 13): claims, owners, /owned, the triage console ———
+
+const claimDetail = z.object({
+  token: z.string(),
+  expires_at: isoTime,
+  expired: z.boolean(),
+  dns: z.object({ name: z.string(), type: z.literal('TXT'), value: z.string() }),
+  file: z.object({ url: z.string(), first_line: z.string() }),
+});
+export const ClaimResponse = z.object({
+  hostname: z.string(),
+  owner: z.boolean().describe('Whether the caller already owns the domain'),
+  claim: claimDetail.nullable().describe("The caller's unverified claim, with where to put the token"),
+});
+export const ClaimedResponse = z.object({
+  hostname: z.string(),
+  owner: z.literal(true),
+  method: z.enum(['dns', 'file']),
+});
+export const OwnersResponse = z.object({
+  hostname: z.string(),
+  owners: z.array(
+    z.object({
+      user_id: z.int(),
+      username: z.string(),
+      method: z.enum(['dns', 'file', 'added']),
+      added_by_username: z.string().nullable(),
+      created_at: isoTime,
+    }),
+  ),
+});
+export const OwnerAddedResponse = z.object({
+  hostname: z.string(),
+  username: z.string(),
+  added: z.boolean().describe('false when they already were an owner (then 200, not 201)'),
+});
+export const OwnerRemovedResponse = z.object({
+  hostname: z.string(),
+  username: z.string(),
+  removed: z.boolean().describe('false when they were not an owner'),
+});
+export const OwnedResponse = z.object({
+  domains: z.array(
+    z.object({ id: z.int(), hostname: z.string(), open: z.int().describe('Open reports, private ones included') }),
+  ),
+});
+export const TriageRowSchema = z.object({
+  id: z.int(),
+  title: z.string(),
+  state: z.enum(STATES),
+  label: z.enum(LABELS),
+  severity: z.enum(SEVERITIES),
+  is_hidden: z.union([z.literal(0), z.literal(1)]),
+  user_id: z.int().nullable(),
+  closed_by: z.int().nullable(),
+  created_at: isoTime,
+  username: z.string().nullable(),
+});
+export const TriageResponse = z.object({
+  hostname: z.string(),
+  counts: z.partialRecord(z.enum(STATES), z.int()).describe('Reports per state, private ones included'),
+  reports: z.array(TriageRowSchema),
+  next: cursor,
+});
+export const TriageMoveResponse = z.object({ report: TriageRowSchema });
+
+// ——— Notifications (issue 13) ———
+
+export const NotificationSchema = z.object({
+  id: z.int(),
+  kind: z.string().describe('state_changed, comment, new_report, owner_added, …'),
+  bug_id: z.int().nullable(),
+  bug_title: z.string().nullable().describe('Only while the recipient may still see the report'),
+  hostname: z.string().nullable(),
+  actor: z.string().nullable(),
+  from_state: z.enum(STATES).nullable(),
+  to_state: z.enum(STATES).nullable(),
+  summary: z.string(),
+  created_at: isoTime,
+  read_at: isoTime.nullable(),
+});
+export const NotificationsResponse = z.object({
+  notifications: z.array(NotificationSchema),
+  unread: z.int(),
+  next: z.int().nullable().describe('Pass as `before` for the next page; null on the last page'),
+});
+export const NotificationsReadResponse = z.object({
+  changed: z.int().describe('How many were unread and are now read'),
+  unread: z.int(),
+});
+export const NotifyEmailResponse = z.object({ notify_email: z.enum(['instant', 'off']) });
+
+// ——— Disclosure and scorecards (issue 14) ———
+
+export const DisclosureResponse = z.object({
+  bug_id: z.int(),
+  disclose_at: z.string().describe('YYYY-MM-DD (UTC)'),
+  extended: z.boolean().describe("true for an owner's one extension, false for an admin's date"),
+});
+export const PublishResponse = z.union([
+  z.object({ bug_id: z.int(), published: z.literal(true) }),
+  z
+    .object({ bug_id: z.int(), consented: z.literal(true) })
+    .describe("An owner's consent: the reporter may now publish"),
+]);
+export const ResponsiveBoardResponse = z.object({
+  domains: z.array(
+    z.object({
+      rank: z.int(),
+      hostname: z.string(),
+      reports: z.int(),
+      fixed: z.int(),
+      answered_within_week_permille: z.int(),
+      median_first_triage: z
+        .object({ bucket_low_hours: z.number(), bucket_high_hours: z.number().nullable() })
+        .nullable(),
+    }),
+  ),
+  medians: z.literal('estimated from histogram buckets'),
+});

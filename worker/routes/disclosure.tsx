@@ -18,11 +18,13 @@ import {
   setDiscloseAt,
 } from '../db/disclosure';
 import { isDomainOwner } from '../db/owners';
+import * as api from '../lib/api-schemas';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { enqueueMail, publicLink } from '../lib/mail';
 import { representation } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
-import { fieldErrors, keptFields, plainText } from '../lib/validation';
+import { fieldErrors, formOrJson, keptFields, plainText } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
 
 /** Who the viewer is to this report, for the disclosure rules. */
@@ -104,7 +106,7 @@ function conflict(message: string): never {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-const disclosureSchema = z.object({
+export const disclosureSchema = z.object({
   disclose_at: z
     .string({ error: 'Choose a date.' })
     .trim()
@@ -147,12 +149,21 @@ const ID = ':id{[0-9]{1,15}}';
  */
 disclosure.post(
   `/bugs/${ID}/disclosure`,
-  zValidator('form', disclosureSchema, async (result, c) => {
-    if (result.success) return;
-    const { bug, access } = await visibleReport(c);
-    if (!access.owner && !access.admin) fail(403, 'Only the domain’s owners and admins move the disclosure date.');
-    return formAgain(c, bug.id, fieldErrors(result.error));
+  operation({
+    summary: "Move a private report's disclosure date (an owner's one extension, or an admin)",
+    tags: ['disclosure'],
+    scope: 'triage',
+    body: disclosureSchema,
+    responses: { 200: api.DisclosureResponse },
   }),
+  formOrJson((target) =>
+    zValidator(target, disclosureSchema, async (result, c) => {
+      if (result.success) return;
+      const { bug, access } = await visibleReport(c);
+      if (!access.owner && !access.admin) fail(403, 'Only the domain’s owners and admins move the disclosure date.');
+      return formAgain(c, bug.id, fieldErrors(result.error));
+    }),
+  ),
   async (c) => {
     const { bug, access, user } = await visibleReport(c);
     if (!access.owner && !access.admin) fail(403, 'Only the domain’s owners and admins move the disclosure date.');
@@ -191,12 +202,19 @@ disclosure.post(
   },
 );
 
+const publishOp = operation({
+  summary: "Publish a private report (its reporter once fixed or agreed, or an admin); an owner's call is consent",
+  tags: ['disclosure'],
+  scope: 'triage',
+  responses: { 200: api.PublishResponse },
+});
+
 /**
  * `POST /bugs/:id/publish`: the reporter publishes their private report early once it is fixed,
  * or after an owner agreed; an admin publishes any time. An owner's POST here is their consent
  * (it does not publish: the reporter decides when). Spam and duplicates are never published.
  */
-disclosure.post(`/bugs/${ID}/publish`, async (c) => {
+disclosure.post(`/bugs/${ID}/publish`, publishOp, async (c) => {
   const { bug, access, user } = await visibleReport(c);
   if (!bug.is_hidden) conflict('This report is already public.');
   if (NEVER_PUBLISHED.includes(bug.state)) conflict('Spam and duplicate reports are never published.');

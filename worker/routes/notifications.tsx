@@ -10,10 +10,12 @@ import {
 } from '../../views/notifications';
 import { setNotifyEmail } from '../db/accounts';
 import { listNotifications, markRead, unreadCount } from '../db/notifications';
+import * as api from '../lib/api-schemas';
 import { fail } from '../lib/errors';
 import { representation } from '../lib/negotiate';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
-import { rejectInvalid } from '../lib/validation';
+import { formOrJson, rejectInvalid } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
 
 /**
@@ -31,7 +33,7 @@ function signedInUser(c: Context): SessionUser {
   return user;
 }
 
-const listQuery = z.object({
+export const listQuery = z.object({
   before: z
     .string()
     .regex(/^\d{1,15}$/, 'Malformed page cursor.')
@@ -42,6 +44,12 @@ const listQuery = z.object({
 notifications.on(
   'GET',
   ['/notifications', '/api/notifications'],
+  operation({
+    summary: "The caller's notifications, newest first, and how many are unread",
+    tags: ['notifications'],
+    query: listQuery,
+    responses: { 200: api.NotificationsResponse },
+  }),
   zValidator('query', listQuery, rejectInvalid()),
   async (c) => {
     const user = signedInUser(c);
@@ -60,7 +68,7 @@ notifications.on(
   },
 );
 
-const readForm = z
+export const readForm = z
   .object({
     id: z
       .string()
@@ -71,7 +79,17 @@ const readForm = z
   })
   .refine((f) => f.id !== undefined || f.all !== undefined, { message: 'Send id, or all=1.' });
 
-notifications.post('/notifications/read', zValidator('form', readForm, rejectInvalid()), async (c) => {
+const readOp = operation({
+  summary: 'Mark one notification (`id`) or all of them (`all=1`) read',
+  tags: ['notifications'],
+  // Only the caller's own read markers change: what a reading client (a notifier) does.
+  scope: 'read',
+  body: readForm,
+  responses: { 200: api.NotificationsReadResponse },
+});
+const readBody = formOrJson((target) => zValidator(target, readForm, rejectInvalid()));
+
+notifications.post('/notifications/read', readOp, readBody, async (c) => {
   const user = signedInUser(c);
   const form = c.req.valid('form');
   const db = c.var.db;
@@ -91,11 +109,21 @@ notifications.post('/notifications/read', zValidator('form', readForm, rejectInv
   });
 });
 
-const notifyEmailForm = z.object({
+export const notifyEmailForm = z.object({
   notify_email: z.enum(NOTIFY_EMAIL_CHOICES, { error: 'Choose when to be mailed.' }),
 });
 
-notifications.post('/settings/notifications', zValidator('form', notifyEmailForm, rejectInvalid()), async (c) => {
+const notifyEmailOp = operation({
+  summary: 'When to be mailed about notifications',
+  tags: ['notifications'],
+  // An account setting: a read-only token must not silence the mails that tell of triage moves.
+  scope: 'triage',
+  body: notifyEmailForm,
+  responses: { 200: api.NotifyEmailResponse },
+});
+const notifyEmailBody = formOrJson((target) => zValidator(target, notifyEmailForm, rejectInvalid()));
+
+notifications.post('/settings/notifications', notifyEmailOp, notifyEmailBody, async (c) => {
   const user = signedInUser(c);
   const { notify_email } = c.req.valid('form');
   await setNotifyEmail(c.var.db, user.id, notify_email);

@@ -31,15 +31,24 @@ import {
 } from '../db/owners';
 import { LABELS, SEVERITIES, STATES } from '../db/schema';
 import { changeState, stateRow } from '../db/states';
+import * as api from '../lib/api-schemas';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { writeSlot } from '../lib/limits';
 import { enqueueMail } from '../lib/mail';
 import { representation } from '../lib/negotiate';
 import { stateMail } from '../lib/notify';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
 import { type Actor, eventKind, movesFor } from '../lib/states';
 import { isValidHostname } from '../lib/url';
-import { cursorSchema, DEFAULT_PAGE_SIZE, fieldErrors, rejectInvalid, usernameSchema } from '../lib/validation';
+import {
+  cursorSchema,
+  DEFAULT_PAGE_SIZE,
+  fieldErrors,
+  formOrJson,
+  rejectInvalid,
+  usernameSchema,
+} from '../lib/validation';
 import { checkClaim } from '../lib/verify';
 import type { AppEnv, SessionUser } from '../types';
 import { MoveRefused, planMove } from './states';
@@ -111,14 +120,27 @@ function claimJson(v: ClaimView) {
   };
 }
 
-owners.get('/domains/:host/claim', hostParam, async (c) => {
+const claimPageOp = operation({
+  summary: "The caller's claim on a domain: the token and where to put it",
+  tags: ['owners'],
+  responses: { 200: api.ClaimResponse },
+});
+
+owners.get('/domains/:host/claim', claimPageOp, hostParam, async (c) => {
   const { host } = c.req.valid('param');
   const v = await claimView(c, host);
   return respond(c, { title: `Claim ${host}`, page: () => <ClaimPage {...v} />, json: () => claimJson(v) });
 });
 
+const claimTokenOp = operation({
+  summary: 'Get a token for claiming a domain (a fresh one once the last expired)',
+  tags: ['owners'],
+  scope: 'triage',
+  responses: { 201: api.ClaimResponse },
+});
+
 /** A token for this user and host (a fresh one when the last expired). The domain row may be new. */
-owners.post('/domains/:host/claim/token', hostParam, async (c) => {
+owners.post('/domains/:host/claim/token', claimTokenOp, hostParam, async (c) => {
   const user = signedInUser(c);
   const { host } = c.req.valid('param');
   const domain = await ensureDomain(c.var.db, host);
@@ -130,15 +152,24 @@ owners.post('/domains/:host/claim/token', hostParam, async (c) => {
   });
 });
 
-const claimSchema = z.object({ method: z.enum(['dns', 'file'], { error: 'Choose dns or file.' }) });
+export const claimSchema = z.object({ method: z.enum(['dns', 'file'], { error: 'Choose dns or file.' }) });
 
 owners.post(
   '/domains/:host/claim',
-  hostParam,
-  zValidator('form', claimSchema, async (result, c) => {
-    if (result.success) return;
-    return claimAgain(c, hostOf(c), fieldErrors(result.error));
+  operation({
+    summary: 'Check the claim (DNS TXT record or file) and become an owner of the domain',
+    tags: ['owners'],
+    scope: 'triage',
+    body: claimSchema,
+    responses: { 200: api.ClaimedResponse },
   }),
+  hostParam,
+  formOrJson((target) =>
+    zValidator(target, claimSchema, async (result, c) => {
+      if (result.success) return;
+      return claimAgain(c, hostOf(c), fieldErrors(result.error));
+    }),
+  ),
   async (c) => {
     const user = signedInUser(c);
     const { host } = c.req.valid('param');
@@ -172,7 +203,13 @@ async function claimAgain(c: Context, host: string, errors: Partial<Record<strin
 
 // ——— Owners ———
 
-owners.get('/domains/:host/owners', hostParam, async (c) => {
+const ownersOp = operation({
+  summary: "A domain's owners (for its owners and admins)",
+  tags: ['owners'],
+  responses: { 200: api.OwnersResponse },
+});
+
+owners.get('/domains/:host/owners', ownersOp, hostParam, async (c) => {
   const { host } = c.req.valid('param');
   const { user, domain } = await managedDomain(c, host);
   const list = await ownersOf(c.var.db, domain.id);
@@ -183,7 +220,7 @@ owners.get('/domains/:host/owners', hostParam, async (c) => {
   });
 });
 
-const usernameForm = z.object({ username: usernameSchema });
+export const usernameForm = z.object({ username: usernameSchema });
 
 /** The owners page again with the add form's error (422). */
 async function ownersAgain(c: Context, host: string, errors: Partial<Record<string, string>>, typed?: string) {
@@ -219,12 +256,21 @@ async function userByName(c: Context, username: string) {
 
 owners.post(
   '/domains/:host/owners',
-  hostParam,
-  zValidator('form', usernameForm, async (result, c) => {
-    if (result.success) return;
-    const raw = await c.req.parseBody();
-    return ownersAgain(c, hostOf(c), fieldErrors(result.error), typeof raw.username === 'string' ? raw.username : '');
+  operation({
+    summary: 'Add an owner to a domain (by its owners, or an admin)',
+    tags: ['owners'],
+    scope: 'triage',
+    body: usernameForm,
+    responses: { 201: api.OwnerAddedResponse, 200: api.OwnerAddedResponse },
   }),
+  hostParam,
+  formOrJson((target) =>
+    zValidator(target, usernameForm, async (result, c) => {
+      if (result.success) return;
+      const raw = await c.req.parseBody();
+      return ownersAgain(c, hostOf(c), fieldErrors(result.error), typeof raw.username === 'string' ? raw.username : '');
+    }),
+  ),
   async (c) => {
     const user = signedInUser(c);
     const { host } = c.req.valid('param');
@@ -247,7 +293,16 @@ owners.post(
   },
 );
 
-owners.post('/domains/:host/owners/remove', hostParam, zValidator('form', usernameForm, rejectInvalid()), async (c) => {
+const removeOwnerOp = operation({
+  summary: 'Remove an owner of a domain (the last one only by an admin)',
+  tags: ['owners'],
+  scope: 'triage',
+  body: usernameForm,
+  responses: { 200: api.OwnerRemovedResponse },
+});
+const removeOwnerBody = formOrJson((target) => zValidator(target, usernameForm, rejectInvalid()));
+
+owners.post('/domains/:host/owners/remove', removeOwnerOp, hostParam, removeOwnerBody, async (c) => {
   const { host } = c.req.valid('param');
   const { user, domain } = await managedDomain(c, host);
   const { username } = c.req.valid('form');
@@ -267,7 +322,13 @@ owners.post('/domains/:host/owners/remove', hostParam, zValidator('form', userna
 
 // ——— Owned ———
 
-owners.get('/owned', async (c) => {
+const ownedOp = operation({
+  summary: 'The domains the caller owns',
+  tags: ['owners'],
+  responses: { 200: api.OwnedResponse },
+});
+
+owners.get('/owned', ownedOp, async (c) => {
   const user = signedInUser(c);
   const domains = await ownedDomains(c.var.db, user.id);
   return respond(c, {
@@ -280,7 +341,7 @@ owners.get('/owned', async (c) => {
 // ——— Triage console ———
 
 const emptyToUndefined = (v: unknown) => (v === '' ? undefined : v);
-const triageQuery = z.object({
+export const triageQuery = z.object({
   state: z.preprocess(emptyToUndefined, z.enum(STATES).optional()),
   label: z.preprocess(emptyToUndefined, z.enum(LABELS).optional()),
   severity: z.preprocess(emptyToUndefined, z.enum(SEVERITIES).optional()),
@@ -298,7 +359,16 @@ function rowView(actor: Actor, domainId: number, row: TriageRow): TriageRowView 
   return { row, moves: moves.to.filter((s) => s !== 'spam') };
 }
 
-owners.get('/domains/:host/triage', hostParam, zValidator('query', triageQuery, rejectInvalid()), async (c) => {
+const triageOp = operation({
+  summary: "The triage console: a domain's reports, private ones included (its owners and admins)",
+  tags: ['owners'],
+  query: triageQuery,
+  responses: { 200: api.TriageResponse },
+});
+
+const triageQueryValid = zValidator('query', triageQuery, rejectInvalid());
+
+owners.get('/domains/:host/triage', triageOp, hostParam, triageQueryValid, async (c) => {
   const { host } = c.req.valid('param');
   const { user, domain } = await managedDomain(c, host);
   const { before, ...filters } = c.req.valid('query');
@@ -322,15 +392,22 @@ owners.get('/domains/:host/triage', hostParam, zValidator('query', triageQuery, 
   });
 });
 
-const triageMove = z.object({
+export const triageMove = z.object({
   state: z.enum(STATES, { error: 'Choose one of the states.' }),
   note: z.string().trim().max(2000, 'A note can be at most 2,000 characters.').default(''),
 });
 
 owners.post(
   '/domains/:host/triage/:id{[0-9]{1,15}}/state',
+  operation({
+    summary: 'Move a report of the domain to another state (the triage console)',
+    tags: ['owners'],
+    scope: 'triage',
+    body: triageMove,
+    responses: { 200: api.TriageMoveResponse },
+  }),
   hostParam,
-  zValidator('form', triageMove, rejectInvalid(400)),
+  formOrJson((target) => zValidator(target, triageMove, rejectInvalid(400))),
   async (c) => {
     const { host } = c.req.valid('param');
     const id = Number(c.req.param('id'));

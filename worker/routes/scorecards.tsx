@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { Badge, badgeText, EmbedResponsive, ResponsivePage, ResponsiveTable } from '../../views/scorecards';
 import { findDomain } from '../db/bugs';
 import { responsiveBoard, scorecard } from '../db/scorecards';
+import * as api from '../lib/api-schemas';
+import { operation } from '../lib/openapi';
 import { respond } from '../lib/respond';
 import { isValidHostname } from '../lib/url';
 import { rejectInvalid } from '../lib/validation';
@@ -14,7 +16,7 @@ import type { AppEnv } from '../types';
 /** The badge's path pattern for app.tsx (served without a session, like the embeds). */
 export const BADGE_PATH = '/badge/*';
 
-const boardQuery = z.object({
+export const boardQuery = z.object({
   limit: z.coerce
     .number({ error: 'limit must be a number.' })
     .int('limit must be a whole number.')
@@ -29,6 +31,12 @@ const scorecards = new Hono<AppEnv>();
 scorecards.on(
   'GET',
   ['/leaderboard/domains', '/api/leaderboard/domains'],
+  operation({
+    summary: 'The most responsive domains, from their scorecards',
+    tags: ['leaderboard'],
+    query: boardQuery,
+    responses: { 200: api.ResponsiveBoardResponse },
+  }),
   zValidator('query', boardQuery, rejectInvalid()),
   async (c) => {
     const rows = await responsiveBoard(c.var.db, c.req.valid('query').limit);
