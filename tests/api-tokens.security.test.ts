@@ -2,7 +2,8 @@ import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { hashToken } from '../worker/lib/tokens';
 import { bearer, makeToken } from './api-helpers';
-import { call, count, ORIGIN, PASSWORD, signUp, uniqueHost } from './helpers';
+import { privateReportWithOwner } from './disclosure-helpers';
+import { call, count, ORIGIN, PASSWORD, seedBug, signUp, uniqueHost } from './helpers';
 
 function report(title: string, extra: Record<string, unknown> = {}) {
   return { url: `https://${uniqueHost('api')}/page`, title, description: 'Steps: open it.', ...extra };
@@ -220,5 +221,43 @@ describe('API tokens: security', () => {
     const deleted = await call('/settings/delete', { cookie: other.cookie, form: { password: PASSWORD } });
     expect(deleted.status).toBe(303);
     expect(await count('api_tokens', 'user_id = ?', other.id)).toBe(0);
+  });
+
+  it("an owner's token moves a report in the triage console with the triage scope only", async () => {
+    const { host, owner, id } = await privateReportWithOwner();
+    const stateOf = async () =>
+      (await env.DB.prepare('SELECT state FROM bugs WHERE id = ?').bind(id).first<{ state: string }>())?.state;
+    const move = { state: 'accepted', note: 'Reproduced.' };
+    const reader = await makeToken(owner.cookie, ['read']);
+    const refused = await bearer(`/domains/${host}/triage/${id}/state`, reader, { json: move });
+    expect(refused.status).toBe(403);
+    expect((await refused.json<{ error: { message: string } }>()).error.message).toContain('"triage"');
+    expect(await stateOf()).toBe('new');
+    // The same token reads the console (GET: read scope), private reports included.
+    const console_ = await bearer(`/domains/${host}/triage`, reader);
+    expect(console_.status).toBe(200);
+    expect((await console_.json<{ reports: { id: number }[] }>()).reports.map((r) => r.id)).toEqual([id]);
+
+    const triager = await makeToken(owner.cookie, ['triage']);
+    const moved = await bearer(`/domains/${host}/triage/${id}/state`, triager, { json: move });
+    expect(moved.status).toBe(200);
+    expect((await moved.json<{ report: { id: number; state: string } }>()).report).toMatchObject({
+      id,
+      state: 'accepted',
+    });
+    expect(await stateOf()).toBe('accepted');
+  });
+
+  it("a token's /api/auth/me counts its owner's unread notifications, as the cookie's does", async () => {
+    const reporter = await signUp('tokread');
+    const commenter = await signUp('tokcomm');
+    const id = await seedBug({ userId: reporter.id, hostname: uniqueHost('unread'), title: 'Somebody comments' });
+    const commented = await call(`/api/bugs/${id}/comments`, { cookie: commenter.cookie, form: { body: 'Me too.' } });
+    expect(commented.status).toBe(303);
+    const token = await makeToken(reporter.cookie, ['read']);
+    const unread = async (r: Promise<Response>) =>
+      (await (await r).json<{ unread_notifications: number }>()).unread_notifications;
+    expect(await unread(call('/api/auth/me', { cookie: reporter.cookie, json: true }))).toBe(1);
+    expect(await unread(bearer('/api/auth/me', token))).toBe(1);
   });
 });

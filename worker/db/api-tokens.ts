@@ -88,6 +88,10 @@ export async function findApiToken(
       'users.username',
       'users.role',
       sql<number>`coalesce(user_scores.score, 0)`.as('points'),
+      // The unread count the session user carries too (db/users.ts findSessionUser), for /api/auth/me.
+      sql<number>`(SELECT count(*) FROM notifications WHERE notifications.user_id = users.id AND notifications.read_at IS NULL)`.as(
+        'unread',
+      ),
     ])
     .where('api_tokens.token_hash', '=', hash)
     .where('api_tokens.revoked_at', 'is', null)
@@ -98,7 +102,7 @@ export async function findApiToken(
     id: row.id,
     scopes: row.scopes,
     last_used_at: row.last_used_at,
-    user: { id: row.user_id, username: row.username, role: row.role, points: row.points },
+    user: { id: row.user_id, username: row.username, role: row.role, points: row.points, unread: row.unread },
   };
 }
 
