@@ -30,8 +30,8 @@ import { apiError, fail, jsonError } from '../lib/errors';
 import { type WriteRefusal, writeSlot } from '../lib/limits';
 import { enqueueMail } from '../lib/mail';
 import { representation } from '../lib/negotiate';
-import { operation } from '../lib/openapi';
 import { stateMail } from '../lib/notify';
+import { operation } from '../lib/openapi';
 import { afterWrite, respond } from '../lib/respond';
 import {
   type Actor,
