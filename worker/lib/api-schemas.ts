@@ -270,3 +270,93 @@ export const ResponsiveBoardResponse = z.object({
   ),
   medians: z.literal('estimated from histogram buckets'),
 });
+
+// --- Browser flows: documented (their JSON answers exist) but closed to API tokens -------------
+
+export const FieldsResponse = z.object({ fields: z.array(z.string()).describe('The form fields this page posts') });
+export const NewReportFormResponse = z.object({
+  fields: z.array(z.string()),
+  labels: z.array(z.enum(LABELS)),
+  severities: z.array(z.enum(SEVERITIES)),
+});
+export const EditFormResponse = z.object({
+  bug: z.object({
+    url: z.string(),
+    title: z.string(),
+    description: z.string(),
+    label: z.enum(LABELS),
+    severity: z.enum(SEVERITIES),
+  }),
+  labels: z.array(z.enum(LABELS)),
+  severities: z.array(z.enum(SEVERITIES)),
+});
+export const SpamConfirmResponse = z.object({
+  bug_id: z.int(),
+  confirm: z.object({ method: z.literal('POST'), action: z.string(), state: z.literal('spam') }),
+});
+export const CheckEmailResponse = z.object({ status: z.literal('check_email') });
+export const SignedInResponse = z.object({
+  user: z.object({ id: z.int(), username: z.string() }),
+  next: z.string(),
+});
+export const SignedOutResponse = z.object({ signed_out: z.literal(true) });
+export const LinkStateResponse = z.object({ state: z.enum(['valid', 'used', 'expired', 'unknown']) });
+export const SettingsResponse = z.object({
+  username: z.string(),
+  email: z.string(),
+  email_verified: z.boolean(),
+  notify_email: z.enum(['off', 'instant', 'daily']),
+});
+export const ExportResponse = z.looseObject({
+  account: z.looseObject({ username: z.string() }),
+  reports: z.array(z.looseObject({ id: z.int() })),
+  comments: z.array(z.looseObject({ id: z.int() })),
+  points: z.array(z.looseObject({})),
+  upvotes: z.array(z.looseObject({})),
+});
+export const DeletedResponse = z.object({ deleted: z.literal(true) });
+export const TokenItemSchema = z.object({
+  id: z.int(),
+  name: z.string(),
+  scopes: z.string().describe('Space-separated: read report comment triage'),
+  created_at: isoTime,
+  last_used_at: isoTime.nullable(),
+});
+export const TokensResponse = z.object({ tokens: z.array(TokenItemSchema) });
+export const NewTokenResponse = z.object({
+  token: z.string().describe('blt_ + 43 characters; shown only in this answer'),
+  name: z.string(),
+  scopes: z.array(z.enum(['read', 'report', 'comment', 'triage'])),
+});
+export const TokenRevokedResponse = z.object({ id: z.int(), revoked: z.literal(true) });
+export const FlagQueueResponse = z.object({ flagged: z.array(z.looseObject({ id: z.int() })) });
+export const MetricsResponse = z.looseObject({});
+export const AdminOutboxResponse = z.object({
+  messages: z.array(
+    z.object({
+      id: z.int(),
+      to: z.string(),
+      subject: z.string(),
+      status: z.enum(['pending', 'sent', 'failed', 'dead']),
+      attempts: z.int(),
+      last_error: z.string().nullable(),
+      created_at: isoTime,
+    }),
+  ),
+});
+export const DevOutboxResponse = z.object({
+  messages: z.array(
+    z.object({
+      to: z.string(),
+      subject: z.string(),
+      text: z.string(),
+      html: z.string(),
+      created_at: isoTime,
+      status: z.enum(['pending', 'sent', 'failed', 'dead']),
+    }),
+  ),
+});
+export const DeepHealthResponse = z.object({
+  status: z.enum(['ok', 'fail']),
+  checks: z.record(z.string(), z.looseObject({ ok: z.boolean() })),
+});

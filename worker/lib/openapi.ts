@@ -19,11 +19,17 @@ export interface OperationSpec {
   summary: string;
   /** The token scope this needs; GETs default to `read`. */
   scope?: ApiScope;
-  query?: z.ZodObject;
-  /** The form body, also accepted as JSON from API-token clients (lib/validation.ts formOrJson). */
-  body?: z.ZodObject;
-  /** Success statuses and the JSON each answers with. Errors share the one error shape. */
-  responses: Partial<Record<200 | 201 | 202, z.ZodType>>;
+  /**
+   * `false` for the browser's own flows (sign-up, log-in, settings, token management, admin
+   * pages): documented, because they answer JSON to `Accept: application/json` with the session
+   * cookie, but closed to API tokens (403), so a leaked token cannot take over the account.
+   */
+  tokens?: false;
+  query?: z.ZodType;
+  /** The form body; API-token operations also take it as JSON (lib/validation.ts formOrJson). */
+  body?: z.ZodType;
+  /** Statuses the operation answers on purpose, with their JSON. Errors share the one error shape. */
+  responses: Partial<Record<200 | 201 | 202 | 503, z.ZodType>>;
   tags?: string[];
 }
 
@@ -63,6 +69,8 @@ export const ErrorBodySchema = z.object({
 
 type JsonSchema = Record<string, unknown>;
 
+const STATUS_TEXT: Record<string, string> = { '201': 'Created', '202': 'Accepted', '503': 'A check failed' };
+
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
   return rest;
@@ -92,7 +100,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], origin?: str
     if (!spec) continue;
     const method = r.method.toLowerCase();
     const { path, params } = openApiPath(r.path);
-    const scope = scopeOf(r.method, spec);
+    const scope = spec.tokens === false ? null : scopeOf(r.method, spec);
     const parameters: unknown[] = params.map((p) => ({
       name: p.name,
       in: 'path',
@@ -111,7 +119,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], origin?: str
     for (const [status, schema] of Object.entries(spec.responses)) {
       if (!schema) continue;
       responses[status] = {
-        description: status === '201' ? 'Created' : 'OK',
+        description: STATUS_TEXT[status] ?? 'OK',
         content: { 'application/json': { schema: jsonSchema(schema, 'output') } },
       };
     }
@@ -124,8 +132,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[], origin?: str
       summary: spec.summary,
       ...(spec.tags ? { tags: spec.tags } : {}),
       parameters,
-      security: [{ apiToken: [scope] }, { session: [] }, ...(method === 'get' ? [{}] : [])],
-      'x-token-scope': scope,
+      security: [...(scope ? [{ apiToken: [scope] }] : []), { session: [] }, ...(method === 'get' ? [{}] : [])],
+      ...(scope ? { 'x-token-scope': scope } : { 'x-tokens': false }),
       responses,
     };
     if (spec.body) {
@@ -134,7 +142,7 @@ export function openApiDocument(routes: readonly DocumentedRoute[], origin?: str
         required: true,
         content: {
           'application/x-www-form-urlencoded': { schema: body },
-          'application/json': { schema: body },
+          ...(scope ? { 'application/json': { schema: body } } : {}),
         },
       };
     }

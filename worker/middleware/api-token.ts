@@ -51,7 +51,9 @@ export function apiToken(): MiddlewareHandler<AppEnv> {
     const spec = matchedRoutes(c)
       .map((r) => specOf(r.handler))
       .find((s) => s !== undefined);
-    if (!spec) fail(403, 'API tokens cannot be used here: see /api/openapi.json for what they can do.', rate);
+    if (!spec || spec.tokens === false) {
+      fail(403, 'API tokens cannot be used here: see /api/openapi.json for what they can do.', rate);
+    }
     const scope = scopeOf(c.req.method, spec);
     if (!parseScopes(found.scopes).includes(scope)) fail(403, `This token does not have the "${scope}" scope.`, rate);
 

@@ -37,10 +37,12 @@ import {
 import { takeWriteSlot } from '../db/limits';
 import { discardScreenshots } from '../db/screenshots';
 import { consumeToken, tokenState } from '../db/tokens';
+import * as api from '../lib/api-schemas';
 import { passwordProblem } from '../lib/credentials';
 import { apiError, fail } from '../lib/errors';
 import { clientIp, limitOf } from '../lib/limits';
 import { enqueueMail, publicLink } from '../lib/mail';
+import { operation } from '../lib/openapi';
 import { hashPassword, verifyPassword } from '../lib/password';
 import { afterWrite, respond } from '../lib/respond';
 import { clearSessionCookie } from '../lib/session';
@@ -82,6 +84,13 @@ const account = new Hono<AppEnv>();
 
 account.get(
   '/verify-email',
+  operation({
+    summary: 'A mailed confirmation link: is it still good?',
+    tokens: false,
+    tags: ['browser'],
+    query: z.object({ token: tokenField }),
+    responses: { 200: api.LinkStateResponse },
+  }),
   zValidator('query', z.object({ token: tokenField }), (r) => {
     if (!r.success) fail(400);
   }),
@@ -100,6 +109,13 @@ account.get(
 
 account.post(
   '/verify-email',
+  operation({
+    summary: 'Confirm an address (signs in)',
+    tokens: false,
+    tags: ['browser'],
+    body: z.object({ token: tokenField }),
+    responses: { 200: z.union([api.SignedInResponse, z.object({ email_changed: z.literal(true) })]) },
+  }),
   zValidator('form', z.object({ token: tokenField }), (r) => {
     if (!r.success) fail(400);
   }),
@@ -137,17 +153,32 @@ account.post(
 
 // ---- Forgot / reset password ----
 
-account.get('/forgot-password', (c) =>
-  respond(c, {
-    title: 'Forgot your password?',
-    page: () => <ForgotPage />,
-    fragment: () => <ForgotForm />,
-    json: () => ({ fields: ['email'] }),
+account.get(
+  '/forgot-password',
+  operation({
+    summary: 'The forgot-password form',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.FieldsResponse },
   }),
+  (c) =>
+    respond(c, {
+      title: 'Forgot your password?',
+      page: () => <ForgotPage />,
+      fragment: () => <ForgotForm />,
+      json: () => ({ fields: ['email'] }),
+    }),
 );
 
 account.post(
   '/forgot-password',
+  operation({
+    summary: 'Mail a reset link (the same answer for any address)',
+    tokens: false,
+    tags: ['browser'],
+    body: z.object({ email: emailSchema }),
+    responses: { 202: api.CheckEmailResponse },
+  }),
   zValidator('form', z.object({ email: emailSchema }), async (result, c) => {
     if (result.success) return;
     const { email } = keptFields(await c.req.parseBody(), ['email']);
@@ -205,12 +236,29 @@ account.post(
   },
 );
 
-account.get('/forgot-password/sent', (c) =>
-  respond(c, { title: 'Check your email', page: () => <ForgotSentPage />, json: () => ({ status: 'check_email' }) }),
+account.get(
+  '/forgot-password/sent',
+  operation({
+    summary: 'After asking for a reset link',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.CheckEmailResponse },
+  }),
+  (c) =>
+    respond(c, { title: 'Check your email', page: () => <ForgotSentPage />, json: () => ({ status: 'check_email' }) }),
 );
+
+const resetSchema = z.object({ token: tokenField, ...newPassword }).superRefine((v, ctx) => matching(v, ctx));
 
 account.get(
   '/reset-password',
+  operation({
+    summary: 'A mailed reset link: is it still good?',
+    tokens: false,
+    tags: ['browser'],
+    query: z.object({ token: tokenField }),
+    responses: { 200: api.LinkStateResponse },
+  }),
   zValidator('query', z.object({ token: tokenField }), (r) => {
     if (!r.success) fail(400);
   }),
@@ -225,10 +273,15 @@ account.get(
   },
 );
 
-const resetSchema = z.object({ token: tokenField, ...newPassword }).superRefine((v, ctx) => matching(v, ctx));
-
 account.post(
   '/reset-password',
+  operation({
+    summary: 'Choose a new password with a reset link (signs in)',
+    tokens: false,
+    tags: ['browser'],
+    body: resetSchema,
+    responses: { 200: api.SignedInResponse },
+  }),
   zValidator('form', resetSchema, async (result, c) => {
     if (result.success) return;
     const { token = '' } = keptFields(await c.req.parseBody(), ['token']);
@@ -284,22 +337,33 @@ const noticeSchema = z.object({
     .catch(undefined),
 });
 
-account.get('/settings', zValidator('query', noticeSchema), async (c) => {
-  const row = await me(c);
-  const { notice } = c.req.valid('query');
-  return respond(c, {
-    title: 'Settings',
-    page: () => (
-      <SettingsPage username={row.username} email={row.email} notice={notice} notifyEmail={row.notify_email} />
-    ),
-    json: () => ({
-      username: row.username,
-      email: row.email,
-      email_verified: Boolean(row.email_verified_at),
-      notify_email: row.notify_email,
-    }),
-  });
-});
+account.get(
+  '/settings',
+  operation({
+    summary: 'Your account settings',
+    tokens: false,
+    tags: ['browser'],
+    query: noticeSchema,
+    responses: { 200: api.SettingsResponse },
+  }),
+  zValidator('query', noticeSchema),
+  async (c) => {
+    const row = await me(c);
+    const { notice } = c.req.valid('query');
+    return respond(c, {
+      title: 'Settings',
+      page: () => (
+        <SettingsPage username={row.username} email={row.email} notice={notice} notifyEmail={row.notify_email} />
+      ),
+      json: () => ({
+        username: row.username,
+        email: row.email,
+        email_verified: Boolean(row.email_verified_at),
+        notify_email: row.notify_email,
+      }),
+    });
+  },
+);
 
 /** A settings form again with its errors: the page without JS, the form alone for htmx. */
 function settingsAgain(
@@ -341,6 +405,13 @@ const passwordChangeSchema = z
 
 account.post(
   '/settings/password',
+  operation({
+    summary: 'Change your password (other sessions and every API token end)',
+    tokens: false,
+    tags: ['browser'],
+    body: passwordChangeSchema,
+    responses: { 200: api.SignedInResponse },
+  }),
   zValidator('form', passwordChangeSchema, async (result, c) => {
     if (result.success) return;
     return settingsAgain(c, await me(c), 'password', 422, fieldErrors(result.error));
@@ -362,6 +433,13 @@ const emailChangeSchema = z.object({ email: emailSchema, password: currentPasswo
 
 account.post(
   '/settings/email',
+  operation({
+    summary: 'Change your address (confirmed by a mailed link)',
+    tokens: false,
+    tags: ['browser'],
+    body: emailChangeSchema,
+    responses: { 202: api.CheckEmailResponse },
+  }),
   zValidator('form', emailChangeSchema, async (result, c) => {
     if (result.success) return;
     const { email } = keptFields(await c.req.parseBody(), ['email']);
@@ -401,22 +479,49 @@ account.post(
   },
 );
 
-account.post('/settings/sessions', async (c) => {
-  const row = await me(c);
-  await endAllSessions(c.var.db, row.id);
-  clearSessionCookie(c);
-  return afterWrite(c, { to: '/login', json: () => ({ signed_out: true }) });
-});
+account.post(
+  '/settings/sessions',
+  operation({
+    summary: 'Sign out everywhere',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.SignedOutResponse },
+  }),
+  async (c) => {
+    const row = await me(c);
+    await endAllSessions(c.var.db, row.id);
+    clearSessionCookie(c);
+    return afterWrite(c, { to: '/login', json: () => ({ signed_out: true }) });
+  },
+);
 
-account.get('/settings/export.json', async (c) => {
-  const row = await me(c);
-  c.header('Content-Disposition', 'attachment; filename="blt-account.json"');
-  return c.json(await exportAccount(c.var.db, row.id));
-});
+account.get(
+  '/settings/export.json',
+  operation({
+    summary: 'Download your data',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.ExportResponse },
+  }),
+  async (c) => {
+    const row = await me(c);
+    c.header('Content-Disposition', 'attachment; filename="blt-account.json"');
+    return c.json(await exportAccount(c.var.db, row.id));
+  },
+);
+
+const deleteSchema = z.object({ password: currentPassword });
 
 account.post(
   '/settings/delete',
-  zValidator('form', z.object({ password: currentPassword }), async (result, c) => {
+  operation({
+    summary: 'Delete your account',
+    tokens: false,
+    tags: ['browser'],
+    body: deleteSchema,
+    responses: { 200: api.DeletedResponse },
+  }),
+  zValidator('form', deleteSchema, async (result, c) => {
     if (result.success) return;
     return settingsAgain(c, await me(c), 'delete', 422, fieldErrors(result.error));
   }),
@@ -434,8 +539,15 @@ account.post(
   },
 );
 
-account.get('/account-deleted', (c) =>
-  respond(c, { title: 'Account deleted', page: () => <AccountDeletedPage />, json: () => ({ deleted: true }) }),
+account.get(
+  '/account-deleted',
+  operation({
+    summary: 'After deleting an account',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.DeletedResponse },
+  }),
+  (c) => respond(c, { title: 'Account deleted', page: () => <AccountDeletedPage />, json: () => ({ deleted: true }) }),
 );
 
 export default account;

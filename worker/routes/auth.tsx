@@ -124,18 +124,29 @@ function formAgain(
 
 const auth = new Hono<AppEnv>();
 
-auth.get('/signup', (c) => {
-  const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
-  return respond(c, {
-    title: 'Sign up',
-    page: () => <SignupPage values={values} user={c.var.user} />,
-    fragment: () => <SignupForm values={values} />,
-    json: () => ({ fields: ['username', 'email', 'password', 'password_confirmation', 'next'] }),
-  });
-});
+auth.get(
+  '/signup',
+  operation({ summary: 'The sign-up form', tokens: false, tags: ['browser'], responses: { 200: api.FieldsResponse } }),
+  (c) => {
+    const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
+    return respond(c, {
+      title: 'Sign up',
+      page: () => <SignupPage values={values} user={c.var.user} />,
+      fragment: () => <SignupForm values={values} />,
+      json: () => ({ fields: ['username', 'email', 'password', 'password_confirmation', 'next'] }),
+    });
+  },
+);
 
 auth.post(
   '/api/auth/signup',
+  operation({
+    summary: 'Sign up (the same answer whether or not the address is registered)',
+    tokens: false,
+    tags: ['browser'],
+    body: signupSchema,
+    responses: { 202: api.CheckEmailResponse },
+  }),
   zValidator('form', signupSchema, async (result, c) => {
     if (result.success) return;
     return formAgain(c, 'signup', 422, keptValues(await c.req.parseBody()), fieldErrors(result.error));
@@ -231,23 +242,35 @@ function checkEmail(c: Context<AppEnv>) {
   return afterWrite(c, { to: '/signup/check-email', status: 202, json: () => ({ status: 'check_email' }) });
 }
 
-auth.get('/signup/check-email', (c) =>
-  respond(c, {
-    title: 'Check your email',
-    page: () => <CheckEmailPage />,
-    json: () => ({ status: 'check_email' }),
+auth.get(
+  '/signup/check-email',
+  operation({
+    summary: 'After signing up',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.CheckEmailResponse },
   }),
+  (c) =>
+    respond(c, {
+      title: 'Check your email',
+      page: () => <CheckEmailPage />,
+      json: () => ({ status: 'check_email' }),
+    }),
 );
 
-auth.get('/login', (c) => {
-  const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
-  return respond(c, {
-    title: 'Log in',
-    page: () => <LoginPage values={values} user={c.var.user} />,
-    fragment: () => <LoginForm values={values} />,
-    json: () => ({ fields: ['username', 'password', 'next'] }),
-  });
-});
+auth.get(
+  '/login',
+  operation({ summary: 'The log-in form', tokens: false, tags: ['browser'], responses: { 200: api.FieldsResponse } }),
+  (c) => {
+    const values = { next: safeNextPath(c.req.query('next')) ?? undefined };
+    return respond(c, {
+      title: 'Log in',
+      page: () => <LoginPage values={values} user={c.var.user} />,
+      fragment: () => <LoginForm values={values} />,
+      json: () => ({ fields: ['username', 'password', 'next'] }),
+    });
+  },
+);
 
 const WRONG = 'Wrong username or password.';
 const UNCONFIRMED =
@@ -255,6 +278,13 @@ const UNCONFIRMED =
 
 auth.post(
   '/api/auth/login',
+  operation({
+    summary: 'Log in (sets the session cookie)',
+    tokens: false,
+    tags: ['browser'],
+    body: loginSchema,
+    responses: { 200: api.SignedInResponse },
+  }),
   zValidator('form', loginSchema, async (result, c) => {
     if (result.success) return;
     return formAgain(c, 'login', 422, keptValues(await c.req.parseBody()), fieldErrors(result.error));
@@ -303,12 +333,21 @@ auth.post(
   },
 );
 
-auth.post('/api/auth/logout', async (c) => {
-  const user = c.var.user;
-  if (user) await bumpSessionVersion(c.var.db, user.id);
-  clearSessionCookie(c);
-  return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
-});
+auth.post(
+  '/api/auth/logout',
+  operation({
+    summary: 'Log out everywhere',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.SignedOutResponse },
+  }),
+  async (c) => {
+    const user = c.var.user;
+    if (user) await bumpSessionVersion(c.var.db, user.id);
+    clearSessionCookie(c);
+    return afterWrite(c, { to: '/', json: () => ({ signed_out: true }) });
+  },
+);
 
 auth.get(
   '/api/auth/me',

@@ -197,16 +197,25 @@ bugs.on(
   },
 );
 
-bugs.get('/bugs/new', (c) => {
-  const url = c.req.query('url');
-  const values = url && url.length <= 2048 ? { url } : {};
-  return respond(c, {
-    title: 'Report a bug',
-    page: () => <ReportPage values={values} signedIn={c.var.user !== null} />,
-    fragment: () => <ReportForm values={values} signedIn={c.var.user !== null} />,
-    json: () => ({ fields: Object.keys(reportSchema.shape), labels: LABELS, severities: SEVERITIES }),
-  });
-});
+bugs.get(
+  '/bugs/new',
+  operation({
+    summary: 'The report form: its fields, labels and severities',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.NewReportFormResponse },
+  }),
+  (c) => {
+    const url = c.req.query('url');
+    const values = url && url.length <= 2048 ? { url } : {};
+    return respond(c, {
+      title: 'Report a bug',
+      page: () => <ReportPage values={values} signedIn={c.var.user !== null} />,
+      fragment: () => <ReportForm values={values} signedIn={c.var.user !== null} />,
+      json: () => ({ fields: Object.keys(reportSchema.shape), labels: LABELS, severities: SEVERITIES }),
+    });
+  },
+);
 
 const keptText = z.string().optional().catch(undefined);
 /** What the similar-bugs hint was given: the form's fields (GET), all optional, kept as typed. */

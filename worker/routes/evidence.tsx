@@ -109,23 +109,32 @@ function mayEdit(c: Context, bug: BugDetail): SessionUser {
   return user;
 }
 
-evidence.get(`/bugs/${ID}/edit`, async (c) => {
-  const bug = await visibleBug(c);
-  mayEdit(c, bug);
-  const values = {
-    url: bug.url,
-    title: bug.title,
-    description: bug.description,
-    label: bug.label,
-    severity: bug.severity,
-  };
-  return respond(c, {
-    title: `Edit: ${bug.title}`,
-    page: () => <EditPage bugId={bug.id} title={bug.title} values={values} />,
-    fragment: () => <EditForm bugId={bug.id} values={values} />,
-    json: () => ({ bug: values, labels: LABELS, severities: SEVERITIES }),
-  });
-});
+evidence.get(
+  `/bugs/${ID}/edit`,
+  operation({
+    summary: 'The edit form of a report',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.EditFormResponse },
+  }),
+  async (c) => {
+    const bug = await visibleBug(c);
+    mayEdit(c, bug);
+    const values = {
+      url: bug.url,
+      title: bug.title,
+      description: bug.description,
+      label: bug.label,
+      severity: bug.severity,
+    };
+    return respond(c, {
+      title: `Edit: ${bug.title}`,
+      page: () => <EditPage bugId={bug.id} title={bug.title} values={values} />,
+      fragment: () => <EditForm bugId={bug.id} values={values} />,
+      json: () => ({ bug: values, labels: LABELS, severities: SEVERITIES }),
+    });
+  },
+);
 
 evidence.post(
   `/bugs/${ID}/edit`,

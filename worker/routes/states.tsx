@@ -276,17 +276,26 @@ async function stateFormAgain(c: Context, bug: BugDetail, status: 422, errors: P
 }
 
 /** The spam confirm step: a page without JS, swapped into the state panel by htmx. */
-states.get(`/bugs/${ID}/spam`, async (c) => {
-  adminUser(c);
-  const bug = await visibleBug(c, c.req.param('id'));
-  if (bug.state === 'spam') return c.redirect(`/bugs/${bug.id}`, 303);
-  return respond(c, {
-    title: `Mark as spam: ${bug.title}`,
-    page: () => <SpamConfirm bugId={bug.id} title={bug.title} inPlace={false} />,
-    fragment: () => <SpamConfirm bugId={bug.id} title={bug.title} inPlace />,
-    json: () => ({ bug_id: bug.id, confirm: { method: 'POST', action: `/bugs/${bug.id}/state`, state: 'spam' } }),
-  });
-});
+states.get(
+  `/bugs/${ID}/spam`,
+  operation({
+    summary: 'The spam confirm step (admins)',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.SpamConfirmResponse },
+  }),
+  async (c) => {
+    adminUser(c);
+    const bug = await visibleBug(c, c.req.param('id'));
+    if (bug.state === 'spam') return c.redirect(`/bugs/${bug.id}`, 303);
+    return respond(c, {
+      title: `Mark as spam: ${bug.title}`,
+      page: () => <SpamConfirm bugId={bug.id} title={bug.title} inPlace={false} />,
+      fragment: () => <SpamConfirm bugId={bug.id} title={bug.title} inPlace />,
+      json: () => ({ bug_id: bug.id, confirm: { method: 'POST', action: `/bugs/${bug.id}/state`, state: 'spam' } }),
+    });
+  },
+);
 
 const flagSchema = z.object({ reason: z.enum(FLAG_REASONS, { error: 'Choose what is wrong with the report.' }) });
 
@@ -334,15 +343,24 @@ states.post(
   },
 );
 
-states.get('/admin/flags', async (c) => {
-  adminUser(c);
-  const rows = await flagQueue(c.var.db);
-  return respond(c, {
-    title: 'Flagged reports',
-    page: () => <FlagQueuePage rows={rows} />,
-    json: () => ({ flagged: rows }),
-  });
-});
+states.get(
+  '/admin/flags',
+  operation({
+    summary: 'Reports flagged as suspicious (admins)',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.FlagQueueResponse },
+  }),
+  async (c) => {
+    adminUser(c);
+    const rows = await flagQueue(c.var.db);
+    return respond(c, {
+      title: 'Flagged reports',
+      page: () => <FlagQueuePage rows={rows} />,
+      json: () => ({ flagged: rows }),
+    });
+  },
+);
 
 const resolveSchema = z.object({
   resolution: z.enum(['kept', 'spam'], { error: 'Resolve a flag with kept or spam.' }),

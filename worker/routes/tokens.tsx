@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TokensPage, TokensPanel, type TokensProps } from '../../views/tokens';
 import { insertApiToken, listApiTokens, MAX_TOKENS_PER_USER, revokeApiToken } from '../db/api-tokens';
 import { API_SCOPES } from '../db/schema';
+import * as api from '../lib/api-schemas';
 import { newApiToken, SCOPE_TEXT } from '../lib/api-tokens';
 import { apiError, fail } from '../lib/errors';
 import { type DocumentedRoute, openApiDocument, operation } from '../lib/openapi';
@@ -43,6 +44,7 @@ const tokens = new Hono<AppEnv>();
 
 tokens.get(
   '/settings/tokens',
+  operation({ summary: 'Your API tokens', tokens: false, tags: ['browser'], responses: { 200: api.TokensResponse } }),
   zValidator('query', z.object({ notice: z.enum(['revoked']).optional().catch(undefined) })),
   async (c) => {
     const user = signedIn(c);
@@ -59,6 +61,13 @@ tokens.get(
 
 tokens.post(
   '/settings/tokens',
+  operation({
+    summary: 'Make an API token (its secret is in this answer only)',
+    tokens: false,
+    tags: ['browser'],
+    body: tokenSchema,
+    responses: { 201: api.NewTokenResponse },
+  }),
   zValidator('form', tokenSchema, async (result, c) => {
     if (result.success) return;
     const user = signedIn(c);
@@ -104,6 +113,12 @@ tokens.post(
 
 tokens.post(
   '/settings/tokens/:id{[0-9]{1,15}}/revoke',
+  operation({
+    summary: 'Revoke an API token',
+    tokens: false,
+    tags: ['browser'],
+    responses: { 200: api.TokenRevokedResponse },
+  }),
   zValidator('param', z.object({ id: z.coerce.number().int().positive() }), rejectInvalid(404)),
   async (c) => {
     const user = signedIn(c);
