@@ -69,7 +69,10 @@ export function NotificationItemView({ n }: { n: NotificationItem }) {
   return (
     <li id={id} class={n.read_at ? 'notification read' : 'notification unread'}>
       <p>
-        {n.read_at ? null : <strong class="tag">New</strong>} <NotificationText n={n} /> <When iso={n.created_at} />
+        {n.read_at ? null : <strong class="tag">New</strong>} <NotificationText n={n} />{' '}
+        <span class="muted">
+          <When iso={n.created_at} />
+        </span>
       </p>
       {n.read_at ? null : (
         <HtmxForm action="/notifications/read" target={`#${id}`} class="inline">
