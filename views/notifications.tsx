@@ -18,7 +18,9 @@ export function NotificationsPage(v: NotificationsView) {
     <>
       <h1>Notifications</h1>
       <p>
-        <span id="unread-status">{v.unread === 0 ? 'Nothing unread.' : `${v.unread} unread.`}</span>{' '}
+        <span id="unread-status">
+          {v.unread === 0 ? 'Nothing unread.' : `${v.unread >= 100 ? '99+' : v.unread} unread.`}
+        </span>{' '}
         <a href="/owned">Your domains</a> · <a href="/settings#notify">Email settings</a>
       </p>
       {v.unread > 0 ? (

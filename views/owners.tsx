@@ -205,6 +205,9 @@ const MOVE_LABELS: Partial<Record<State, string>> = {
   informative: 'Informative',
 };
 
+/** A count as shown: a capped one (worker/db/owners.ts COUNT_CAP) reads "1000+". */
+const shown = (n: number) => (n > 1000 ? '1000+' : String(n));
+
 export function TriagePage(v: TriageView) {
   const h = v.hostname;
   const base = `/domains/${enc(h)}/triage`;
@@ -219,13 +222,13 @@ export function TriagePage(v: TriageView) {
         <ul class="state-counts">
           <li>
             <a href={base} aria-current={v.filters.state ? undefined : 'page'}>
-              All <span class="count">{total}</span>
+              All <span class="count">{shown(total)}</span>
             </a>
           </li>
           {STATES.map((s) => (
             <li>
               <a href={`${base}${qs({ state: s })}`} aria-current={v.filters.state === s ? 'page' : undefined}>
-                {STATE_NAMES[s]} <span class="count">{v.counts[s] ?? 0}</span>
+                {STATE_NAMES[s]} <span class="count">{shown(v.counts[s] ?? 0)}</span>
               </a>
             </li>
           ))}
