@@ -384,3 +384,28 @@ describe('owners: the move rule (worker/lib/states.ts mayMoveState)', () => {
     expect(mayMoveState(owner, bug('new', 7), move('closed'))).toBe(true);
   });
 });
+
+describe('owners: counts that cost the same however large', () => {
+  it('the header says 99+ past 99 unread; the console says 1000+ past 1000 in a state', async () => {
+    const admin = await signUp('capadmin');
+    await makeAdmin(admin);
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 150)
+       INSERT INTO notifications (user_id, kind, summary) SELECT ?, 'comment', 'x' FROM n`,
+    )
+      .bind(admin.id)
+      .run();
+    const html = await (await call('/bugs', { cookie: admin.cookie })).text();
+    expect(html).toContain('<span class="count">99+</span>');
+    const host = uniqueHost('big');
+    await seedBug({ hostname: host });
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1005)
+       INSERT INTO bugs (domain_id, url, title) SELECT (SELECT id FROM domains WHERE hostname = ?), 'https://x.example/', 'Bulk report ' || i FROM n`,
+    )
+      .bind(host)
+      .run();
+    const page = await (await call(`/domains/${host}/triage`, { cookie: admin.cookie })).text();
+    expect(page).toMatch(/New <span class="count">1000\+<\/span>/);
+  });
+});

@@ -13,7 +13,8 @@ export function DomainPage(props: {
     <>
       <h1>{h}</h1>
       <p>
-        <a href={`/bugs/new${qs({ url: `https://${h}/` })}`}>Report a bug on {h}</a>
+        <a href={`/bugs/new${qs({ url: `https://${h}/` })}`}>Report a bug on {h}</a> ·{' '}
+        <a href={`/domains/${encodeURIComponent(h)}/claim`}>Do you run {h}? Claim it</a>
       </p>
       {props.topReporters.length > 0 ? (
         <section aria-labelledby="top-heading">

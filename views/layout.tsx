@@ -60,7 +60,7 @@ function NotificationsLink({ unread }: { unread: number }) {
       {unread > 0 ? (
         <>
           {' '}
-          <span class="count">{unread}</span>
+          <span class="count">{unread >= 100 ? '99+' : unread}</span>
           <span class="visually-hidden"> unread</span>
         </>
       ) : null}

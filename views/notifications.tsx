@@ -18,7 +18,9 @@ export function NotificationsPage(v: NotificationsView) {
     <>
       <h1>Notifications</h1>
       <p>
-        <span id="unread-status">{v.unread === 0 ? 'Nothing unread.' : `${v.unread} unread.`}</span>{' '}
+        <span id="unread-status">
+          {v.unread === 0 ? 'Nothing unread.' : `${v.unread >= 100 ? '99+' : v.unread} unread.`}
+        </span>{' '}
         <a href="/owned">Your domains</a> · <a href="/settings#notify">Email settings</a>
       </p>
       {v.unread > 0 ? (
@@ -69,7 +71,10 @@ export function NotificationItemView({ n }: { n: NotificationItem }) {
   return (
     <li id={id} class={n.read_at ? 'notification read' : 'notification unread'}>
       <p>
-        {n.read_at ? null : <strong class="tag">New</strong>} <NotificationText n={n} /> <When iso={n.created_at} />
+        {n.read_at ? null : <strong class="tag">New</strong>} <NotificationText n={n} />{' '}
+        <span class="muted">
+          <When iso={n.created_at} />
+        </span>
       </p>
       {n.read_at ? null : (
         <HtmxForm action="/notifications/read" target={`#${id}`} class="inline">

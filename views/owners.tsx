@@ -2,7 +2,7 @@ import { type Cursor, encodeCursor } from '../worker/db/bugs';
 import type { Claim, OwnedDomain, OwnerRow, TriageFilters, TriageRow } from '../worker/db/owners';
 import { LABELS, SEVERITIES, STATES, type State } from '../worker/db/schema';
 import { ErrorSummary, type Errors, Field, FormToken, HtmxForm, Options } from './components/form';
-import { LABEL_NAMES, qs, SEVERITY_NAMES, STATE_NAMES } from './components/format';
+import { absolute, LABEL_NAMES, qs, SEVERITY_NAMES, STATE_NAMES } from './components/format';
 import { UserName } from './components/user-name';
 import { When } from './components/when';
 
@@ -59,8 +59,8 @@ function ClaimToken(p: { hostname: string; claim: Claim; errors: Errors; method?
   return (
     <div id="claim">
       <p>
-        Your token (valid until <When iso={p.claim.expires_at} />
-        ): <code class="break">{p.claim.token}</code>
+        Your token (valid until <time datetime={p.claim.expires_at}>{absolute(p.claim.expires_at)}</time>):{' '}
+        <code class="break">{p.claim.token}</code>
       </p>
       <ErrorSummary errors={p.errors} />
       <h2>Either: a DNS TXT record</h2>
@@ -132,6 +132,7 @@ export function OwnersPage(v: OwnersView) {
         <Field
           name="username"
           label="Username"
+          type="text"
           errors={v.errors ?? {}}
           value={v.values?.username ?? ''}
           required
@@ -204,6 +205,9 @@ const MOVE_LABELS: Partial<Record<State, string>> = {
   informative: 'Informative',
 };
 
+/** A count as shown: a capped one (worker/db/owners.ts COUNT_CAP) reads "1000+". */
+const shown = (n: number) => (n > 1000 ? '1000+' : String(n));
+
 export function TriagePage(v: TriageView) {
   const h = v.hostname;
   const base = `/domains/${enc(h)}/triage`;
@@ -218,19 +222,19 @@ export function TriagePage(v: TriageView) {
         <ul class="state-counts">
           <li>
             <a href={base} aria-current={v.filters.state ? undefined : 'page'}>
-              All <span class="count">{total}</span>
+              All <span class="count">{shown(total)}</span>
             </a>
           </li>
           {STATES.map((s) => (
             <li>
               <a href={`${base}${qs({ state: s })}`} aria-current={v.filters.state === s ? 'page' : undefined}>
-                {STATE_NAMES[s]} <span class="count">{v.counts[s] ?? 0}</span>
+                {STATE_NAMES[s]} <span class="count">{shown(v.counts[s] ?? 0)}</span>
               </a>
             </li>
           ))}
         </ul>
       </nav>
-      <form method="get" action={base} class="filters" aria-label="Filter reports">
+      <form method="get" action={base} class="filters triage-filters" aria-label="Filter reports">
         <label>
           State
           <select name="state">

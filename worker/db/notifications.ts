@@ -164,14 +164,18 @@ export async function listNotifications(
   return { rows: page, next: rows.length > opts.limit && last ? last.id : null };
 }
 
-/** Unread notifications of a user: one range of the partial index notifications_unread. */
+/** Unread counts above this show as "99+": the header costs the same however many there are. */
+export const UNREAD_CAP = 100;
+
+/** The unread count, counted up to UNREAD_CAP (a bounded range of the partial index notifications_unread). */
+export function unreadCountSql(userId: number) {
+  return sql<number>`(SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = ${userId} AND read_at IS NULL
+    LIMIT ${UNREAD_CAP}))`;
+}
+
+/** Unread notifications of a user, up to UNREAD_CAP. */
 export async function unreadCount(db: DB, userId: number): Promise<number> {
-  const row = await db
-    .selectFrom('notifications')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('user_id', '=', userId)
-    .where('read_at', 'is', null)
-    .executeTakeFirst();
+  const row = await db.selectNoFrom(unreadCountSql(userId).as('n')).executeTakeFirst();
   return row?.n ?? 0;
 }
 

@@ -3,7 +3,7 @@ import type { Actor } from '../lib/states';
 import type { Cursor } from './bugs';
 import type { DB } from './index';
 import { notifyQueries } from './notifications';
-import type { Label, OwnerMethod, Role, Severity, State } from './schema';
+import { type Label, type OwnerMethod, type Role, type Severity, STATES, type State } from './schema';
 
 /**
  * Domain owners and their claims (migrations/0009_owners.sql, README "Domain owners"). Owners see
@@ -321,13 +321,28 @@ export async function triageRow(db: DB, domainId: number, bugId: number): Promis
   return triageColumns(db).where('bugs.id', '=', bugId).where('bugs.domain_id', '=', domainId).executeTakeFirst();
 }
 
-/** Reports per state on a domain, private ones included: one covering-index range, grouped. */
+/** Counts above this show as "1000+": the console's counts cost the same on any domain. */
+export const COUNT_CAP = 1000;
+
+/**
+ * Reports per state on a domain, private ones included, each counted up to COUNT_CAP + 1 (shown
+ * as "1000+"): one bounded range of bugs_by_domain_state_all per state, all in one batch, so the
+ * console costs the same on a domain with a million reports as on one with ten.
+ */
 export async function stateCounts(db: DB, domainId: number): Promise<Partial<Record<State, number>>> {
-  const rows = await db
-    .selectFrom('bugs')
-    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('domain_id', '=', domainId)
-    .groupBy('state')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+  const results = await db.batch<{ n: number }>(stateCountQueries(db, domainId));
+  const out: Partial<Record<State, number>> = {};
+  STATES.forEach((state, i) => {
+    const n = results[i]?.results[0]?.n ?? 0;
+    if (n > 0) out[state] = n;
+  });
+  return out;
+}
+
+/** The per-state count queries of `stateCounts`, one per state (their plans are tested). */
+export function stateCountQueries(db: DB, domainId: number) {
+  return STATES.map((state) =>
+    sql`SELECT count(*) AS n FROM (SELECT 1 FROM bugs WHERE domain_id = ${domainId} AND state = ${state}
+      LIMIT ${COUNT_CAP + 1})`.compile(db),
+  );
 }

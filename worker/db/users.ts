@@ -3,6 +3,7 @@ import { usernameSkeleton } from '../lib/credentials';
 import { newSessionKey } from '../lib/session';
 import type { SessionUser } from '../types';
 import type { DB } from './index';
+import { unreadCountSql } from './notifications';
 import type { Role } from './schema';
 
 export interface UserRow {
@@ -55,10 +56,8 @@ export async function findSessionUser(
       'users.username',
       'users.role',
       sql<number>`coalesce(user_scores.score, 0)`.as('points'),
-      // The header's unread count, in the same query: a range of the partial index notifications_unread.
-      sql<number>`(SELECT count(*) FROM notifications WHERE notifications.user_id = users.id AND notifications.read_at IS NULL)`.as(
-        'unread',
-      ),
+      // The header's unread count, in the same query (bounded: worker/db/notifications.ts).
+      unreadCountSql(s.userId).as('unread'),
     ])
     .where('users.id', '=', s.userId)
     .where('users.session_version', '=', s.version)

@@ -103,7 +103,8 @@ notifications.post('/notifications/read', readOp, readBody, async (c) => {
       single !== null && representation(c) === 'fragment'
         ? async () => {
             const row = (await listNotifications(db, user.id, { before: single + 1, limit: 1 })).rows[0];
-            return row && row.id === single ? <NotificationItemView n={row} /> : <></>;
+            if (!row || row.id !== single) fail(404, 'There is no such notification.');
+            return <NotificationItemView n={row} />;
           }
         : undefined,
   });
