@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import migration from '../migrations/0010_disclosure.sql?raw';
+import rebuildSql from '../scripts/sql/rebuild-scorecards.sql?raw';
 import { findDomain } from '../worker/db/bugs';
 import type { State } from '../worker/db/schema';
 import { scorecard } from '../worker/db/scorecards';
@@ -124,6 +125,15 @@ describe('scorecards: counters kept in the state-change batch', () => {
     const card = await scorecard(db(), domainId);
     expect(card).toMatchObject({ reports: 5, triaged: 4, fixed: 2 });
     expect(medianText(card.fix)).toBe('1–2 d'); // a: 30 h, b: 200 h → the lower middle is a's bucket
+    // scripts/sql/rebuild-scorecards.sql (seed, bulk loads) computes the same from the reports.
+    await env.DB.batch(
+      rebuildSql
+        .split(/;\s*\n/)
+        .map((q) => q.replace(/^\s*--.*$/gm, '').trim())
+        .filter(Boolean)
+        .map((q) => env.DB.prepare(q)),
+    );
+    expect(await stored(domainId)).toEqual(got);
     // The domain page shows the same numbers, and says how medians are made.
     const page = await (await call(`/domains/${host}`)).text();
     expect(page).toContain('How ' + host + ' responds');

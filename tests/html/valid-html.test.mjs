@@ -307,6 +307,24 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   // requests have filled.
   await page('/admin/metrics', { cookie: carol });
 
+  // Disclosure, scorecards, feeds' pages (issue 14): the domain page's scorecard, the responsive
+  // board (page, fragment, iframe), a private report's disclosure panel for its reporter and an
+  // admin, and the admin's date form refused (422) and through htmx.
+  await page(`/domains/${host}`);
+  await page('/leaderboard/domains');
+  await fragment('/api/leaderboard/domains', {}, 'main');
+  await page('/embed/leaderboard/domains');
+  const secret = await fetchHtml('/api/bugs', {
+    cookie: alice,
+    form: { url: `https://${host}/admin`, title: `Private finding ${stamp}`, private: 'on' },
+  });
+  assert.equal(secret.status, 303);
+  const secretBug = secret.headers.location;
+  await page(secretBug, { cookie: alice });
+  await page(secretBug, { cookie: carol });
+  await page(`${secretBug}/disclosure`, { cookie: carol, form: { disclose_at: 'soon', reason: 'x' } }, 422);
+  await fragment(`${secretBug}/disclosure`, { cookie: carol, form: { disclose_at: '2031-01-02', reason: 'Vendor asked' } }, 'main');
+
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {
     for (const m of html.matchAll(/<form\b[^>]*method="post"[^>]*>([\s\S]*?)<\/form>/g)) {
