@@ -323,7 +323,11 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page(secretBug, { cookie: alice });
   await page(secretBug, { cookie: carol });
   await page(`${secretBug}/disclosure`, { cookie: carol, form: { disclose_at: 'soon', reason: 'x' } }, 422);
-  await fragment(`${secretBug}/disclosure`, { cookie: carol, form: { disclose_at: '2031-01-02', reason: 'Vendor asked' } }, 'main');
+  await fragment(
+    `${secretBug}/disclosure`,
+    { cookie: carol, form: { disclose_at: '2031-01-02', reason: 'Vendor asked' } },
+    'main',
+  );
 
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {
