@@ -128,6 +128,7 @@ export function seed({ force = false, persistTo } = {}) {
   // The demo rows were inserted directly, so rebuild the scores and public counters from them.
   sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-scores.sql'), 'utf8'));
   sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-counters.sql'), 'utf8'));
+  sql.push(readFileSync(join(root, 'scripts', 'sql', 'rebuild-scorecards.sql'), 'utf8'));
 
   const dir = mkdtempSync(join(tmpdir(), 'blt-seed-'));
   const file = join(dir, 'seed.sql');

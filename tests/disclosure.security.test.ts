@@ -125,3 +125,34 @@ describe('disclosure security: publication', () => {
     expect(await res.text()).not.toContain('Becomes public on');
   });
 });
+
+describe('disclosure security: a domain with only private reports', () => {
+  it('is a 404 to everyone but its owners and admins, security.txt status included', async () => {
+    const { host, domainId, reporter, owner } = await privateReportWithOwner();
+    await env.DB.prepare(
+      "INSERT INTO domain_contacts (domain_id, status, contact, requested_at, checked_at, notified_at, notified_through) VALUES (?, 'found', ?, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z', '2026-11-01T00:00:01Z', 1)",
+    )
+      .bind(domainId, `sec@${host}`)
+      .run();
+    const stranger = await signUp('stranger');
+    const admin = await signUp('admin');
+    await makeAdmin(admin.id);
+    for (const cookie of [undefined, stranger.cookie, reporter.cookie]) {
+      for (const json of [false, true]) {
+        const res = await call(`/domains/${host}`, { cookie, json });
+        expect(res.status).toBe(404);
+        const body = await res.text();
+        expect(body).not.toContain('security.txt');
+        expect(body).not.toContain('2026-11-01');
+      }
+    }
+    for (const cookie of [owner.cookie, admin.cookie]) {
+      const res = await call(`/domains/${host}`, { cookie });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('found; owner notified on 2026-11-01');
+    }
+    // The badge and the feed say nothing either.
+    expect(await (await call(`/badge/${host}.svg`)).text()).toContain('no public reports');
+    expect((await call(`/domains/${host}/feed.atom`)).status).toBe(404);
+  });
+});

@@ -53,8 +53,10 @@ describe('disclosure dates', () => {
 describe('the daily cron (scheduled)', () => {
   it('publishes due reports, adds the timeline event, tells reporter and owners, sends daily digests', async () => {
     const { id, host, reporter, owner, domainId } = await privateReportWithOwner();
-    // The owner reads mail once a day: no instant mail, a digest instead.
-    await env.DB.prepare("UPDATE users SET notify_email = 'daily' WHERE id = ?").bind(owner.id).run();
+    // The owner reads mail once a day (chosen in /settings): no instant mail, a digest instead.
+    expect(await (await call('/settings', { cookie: owner.cookie })).text()).toContain('value="daily"');
+    const chose = await call('/settings/notifications', { cookie: owner.cookie, form: { notify_email: 'daily' } });
+    expect(chose.status).toBe(303);
     await env.DB.prepare('UPDATE bugs SET disclose_at = ? WHERE id = ?').bind(daysFromToday(-1), id).run();
     const notDue = await seedBug({ hostname: host, userId: reporter.id, isHidden: true });
     const spam = await seedBug({ hostname: host, userId: reporter.id, isHidden: true });

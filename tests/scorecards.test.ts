@@ -1,12 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import migration from '../migrations/0010_disclosure.sql?raw';
+import rebuildSql from '../scripts/sql/rebuild-scorecards.sql?raw';
 import { findDomain } from '../worker/db/bugs';
 import type { State } from '../worker/db/schema';
 import { scorecard } from '../worker/db/scorecards';
 import { changeState, stateRow } from '../worker/db/states';
 import { BUCKET_HOURS, bucketOf, medianOfBuckets, medianText } from '../worker/lib/scorecard';
-import { db, seedBug, uniqueHost } from './helpers';
+import { call, db, seedBug, uniqueHost } from './helpers';
 
 /** Moves a report as the triage routes do (one changeState batch). */
 async function move(id: number, to: State, opts: { reopen?: boolean; kind?: 'state_changed' | 'withdrawn' } = {}) {
@@ -124,6 +125,23 @@ describe('scorecards: counters kept in the state-change batch', () => {
     const card = await scorecard(db(), domainId);
     expect(card).toMatchObject({ reports: 5, triaged: 4, fixed: 2 });
     expect(medianText(card.fix)).toBe('1–2 d'); // a: 30 h, b: 200 h → the lower middle is a's bucket
+    // scripts/sql/rebuild-scorecards.sql (seed, bulk loads) computes the same from the reports.
+    await env.DB.batch(
+      rebuildSql
+        .split(/;\s*\n/)
+        .map((q) => q.replace(/^\s*--.*$/gm, '').trim())
+        .filter(Boolean)
+        .map((q) => env.DB.prepare(q)),
+    );
+    expect(await stored(domainId)).toEqual(got);
+    // The domain page shows the same numbers, and says how medians are made.
+    const page = await (await call(`/domains/${host}`)).text();
+    expect(page).toContain('How ' + host + ' responds');
+    expect(page).toMatch(/Reached “fixed”<\/dt><dd>40% \(2\)<\/dd>/);
+    expect(page).toContain('Medians are estimated from buckets');
+    expect(page).toContain('security.txt</dt><dd>not checked yet</dd>');
+    const json = (await (await call(`/domains/${host}`, { json: true })).json()) as { scorecard: unknown };
+    expect(json.scorecard).toMatchObject({ public_reports: 5, fixed: 2, triaged: 4, claimed: false });
   });
 
   it('a public report filed on a domain counts at once; a private one never does', async () => {

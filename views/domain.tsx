@@ -1,3 +1,4 @@
+import type { Child } from 'hono/jsx';
 import { BugList, type BugListProps } from './bugs/list';
 import { qs } from './components/format';
 
@@ -7,6 +8,8 @@ export function DomainPage(props: {
   open: BugListProps;
   closed: BugListProps;
   topReporters: { username: string; bugs: number }[];
+  /** How the domain responds (views/scorecards.tsx ScorecardSection). */
+  scorecard?: Child;
 }) {
   const h = props.hostname;
   return (
@@ -16,6 +19,7 @@ export function DomainPage(props: {
         <a href={`/bugs/new${qs({ url: `https://${h}/` })}`}>Report a bug on {h}</a> ·{' '}
         <a href={`/domains/${encodeURIComponent(h)}/claim`}>Do you run {h}? Claim it</a>
       </p>
+      {props.scorecard}
       {props.topReporters.length > 0 ? (
         <section aria-labelledby="top-heading">
           <h2 id="top-heading">Top reporters on {h}</h2>

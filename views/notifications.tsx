@@ -142,8 +142,8 @@ export function NotificationText({ n }: { n: NotificationItem }) {
   );
 }
 
-/** The choices settings offer now; 'daily' joins them once the daily digest is sent (disclosure issue). */
-export const NOTIFY_EMAIL_CHOICES = ['instant', 'off'] as const;
+/** The choices settings offer ('daily': the digest the daily cron sends, worker/disclosure.ts). */
+export const NOTIFY_EMAIL_CHOICES = ['instant', 'daily', 'off'] as const;
 
 const NOTIFY_EMAIL_NAMES: Record<NotifyEmail, string> = {
   instant: 'Right away: one mail per notification',
@@ -159,7 +159,7 @@ export function NotifyEmailSection({ value, saved }: { value: NotifyEmail; saved
       <HtmxForm action="/settings/notifications" target="#notify" class="auth-form">
         <fieldset>
           <legend>Mail me about state changes, comments and new reports on my domains</legend>
-          {[...NOTIFY_EMAIL_CHOICES, ...(value === 'daily' ? (['daily'] as const) : [])].map((choice) => (
+          {NOTIFY_EMAIL_CHOICES.map((choice) => (
             <label>
               <input type="radio" name="notify_email" value={choice} checked={value === choice} />{' '}
               {NOTIFY_EMAIL_NAMES[choice]}

@@ -90,7 +90,9 @@ export function ResponsivePage(props: ResponsiveProps) {
         Domains with at least 3 public reports, by the share of reports their people answered (triaged, accepted, fixed,
         closed …) within a week.
       </p>
-      <ResponsiveTable {...props} />
+      <div class="table-scroll">
+        <ResponsiveTable {...props} />
+      </div>
       <MedianNote />
     </>
   );

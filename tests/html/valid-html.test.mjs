@@ -328,6 +328,27 @@ test('every page and fragment is valid HTML (Nu Html Checker)', async () => {
   await page('/notifications', { cookie: alice });
   await fragment('/notifications', { cookie: alice }, 'list');
   await fragment('/settings/notifications', { cookie: bob, form: { notify_email: 'off' } });
+  // Disclosure, scorecards, feeds' pages (issue 14): the domain page's scorecard, the responsive
+  // board (page, fragment, iframe), a private report's disclosure panel for its reporter and an
+  // admin, and the admin's date form refused (422) and through htmx.
+  await page(`/domains/${host}`);
+  await page('/leaderboard/domains');
+  await fragment('/api/leaderboard/domains', {}, 'main');
+  await page('/embed/leaderboard/domains');
+  const secret = await fetchHtml('/api/bugs', {
+    cookie: alice,
+    form: { url: `https://${host}/admin`, title: `Private finding ${stamp}`, private: 'on' },
+  });
+  assert.equal(secret.status, 303);
+  const secretBug = secret.headers.location;
+  await page(secretBug, { cookie: alice });
+  await page(secretBug, { cookie: carol });
+  await page(`${secretBug}/disclosure`, { cookie: carol, form: { disclose_at: 'soon', reason: 'x' } }, 422);
+  await fragment(
+    `${secretBug}/disclosure`,
+    { cookie: carol, form: { disclose_at: '2031-01-02', reason: 'Vendor asked' } },
+    'main',
+  );
 
   // Every POST form carries the form token (lynx and w3m cannot post without it).
   for (const [name, html] of docs) {

@@ -55,6 +55,9 @@ function Countdown({ date, today }: { date: string; today: string }) {
 export function DisclosurePanel(props: { view: DisclosureView }) {
   const v = props.view;
   const errors = v.errors ?? {};
+  const dateValue = v.values?.disclose_at ?? v.maxDate ?? v.discloseAt ?? '';
+  // A date field cannot hold what is not a date: a refused value is shown as the text it was.
+  const isDate = /^\d{4}-\d{2}-\d{2}$/.test(dateValue) || dateValue === '';
   return (
     <section class="disclosure" id="disclosure" aria-labelledby="disclosure-heading">
       <h2 id="disclosure-heading">Disclosure</h2>
@@ -81,12 +84,13 @@ export function DisclosurePanel(props: { view: DisclosureView }) {
           <Field
             name="disclose_at"
             label={v.canSetDate ? 'New disclosure date (UTC)' : 'Extend to (UTC, once, at most 30 days later)'}
-            type="date"
+            type={isDate ? 'date' : 'text'}
+            hint="YYYY-MM-DD"
             errors={errors}
             required
-            min={v.canSetDate ? undefined : (v.discloseAt ?? undefined)}
-            max={v.canSetDate ? undefined : (v.maxDate ?? undefined)}
-            value={v.values?.disclose_at ?? v.maxDate ?? v.discloseAt ?? ''}
+            min={v.canSetDate || !isDate ? undefined : (v.discloseAt ?? undefined)}
+            max={v.canSetDate || !isDate ? undefined : (v.maxDate ?? undefined)}
+            value={dateValue}
           />
           <Field
             as="textarea"

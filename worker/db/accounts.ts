@@ -277,6 +277,7 @@ export function privateReportDeletes(db: DB, bugIds: number[]): CompiledQuery[] 
     db.deleteFrom('bug_revisions').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_flags').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('notifications').where('bug_id', 'in', bugIds).compile(),
+    db.deleteFrom('disclosure_events').where('bug_id', 'in', bugIds).compile(),
     db.deleteFrom('bug_events').where('bug_id', 'in', bugIds).compile(),
     // Other reports that named one of these as their original keep their state, without the link.
     db.updateTable('bug_events').set({ duplicate_of: null }).where('duplicate_of', 'in', bugIds).compile(),

@@ -208,3 +208,16 @@ export async function responsiveBoard(db: DB, limit: number): Promise<Responsive
     ),
   }));
 }
+
+/** What the security.txt look-up found for a domain (null: never looked up) and whether anyone owns it. */
+export async function domainStanding(db: DB, domainId: number) {
+  const [contact, owner] = await Promise.all([
+    db
+      .selectFrom('domain_contacts')
+      .select(['status', 'notified_at'])
+      .where('domain_id', '=', domainId)
+      .executeTakeFirst(),
+    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', domainId).limit(1).executeTakeFirst(),
+  ]);
+  return { contact: contact ?? null, claimed: owner !== undefined };
+}

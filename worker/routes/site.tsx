@@ -3,21 +3,30 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import { qs } from '../../views/components/format';
 import { DomainPage } from '../../views/domain';
+import { ScorecardSection } from '../../views/scorecards';
 import { StatsBlock, StatsPage } from '../../views/stats';
 import { pingDb } from '../db';
 import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
 import { topReporters } from '../db/leaderboard';
 import * as api from '../lib/api-schemas';
+import { isDomainOwner } from '../db/owners';
+import { domainStanding, scorecard } from '../db/scorecards';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { log } from '../lib/log';
 import { representation } from '../lib/negotiate';
 import { operation } from '../lib/openapi';
 import { respond } from '../lib/respond';
+import type { BucketMedian } from '../lib/scorecard';
 import { isValidHostname } from '../lib/url';
 import { DEFAULT_PAGE_SIZE, rejectInvalid } from '../lib/validation';
 import type { AppEnv } from '../types';
 
 const site = new Hono<AppEnv>();
+
+/** A bucket median for scripts: the hours it lies between (high null: longer than low). */
+function bucketJson(m: BucketMedian | null) {
+  return m ? { bucket_low_hours: m.low, bucket_high_hours: m.high } : null;
+}
 
 site.on(
   'GET',
@@ -61,13 +70,20 @@ site.get(
     const db = c.var.db;
     const domain = await findDomain(db, hostname);
     if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
-    const [open, closed, top] = await Promise.all([
+    const user = c.var.user;
+    const [open, closed, top, card, standing, owner] = await Promise.all([
       listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
       listBugs(db, { filters: { domain: hostname, status: 'ended' }, limit: DEFAULT_PAGE_SIZE }),
       topReporters(db, domain.id),
+      scorecard(db, domain.id),
+      domainStanding(db, domain.id),
+      user && user.role !== 'admin' ? isDomainOwner(db, user.id, domain.id) : Promise.resolve(user?.role === 'admin'),
     ]);
-    // A domain whose only reports are private or spam must not reveal that it exists.
-    if (open.rows.length === 0 && closed.rows.length === 0) fail(404, `No public bugs on ${hostname} yet.`);
+    // A domain whose only reports are private or spam must not reveal that it exists (its
+    // security.txt status included) to anyone but its owners and the admins.
+    if (open.rows.length === 0 && closed.rows.length === 0 && !owner) fail(404, `No public bugs on ${hostname} yet.`);
+    const contact = { status: standing.contact?.status ?? null, notifiedAt: standing.contact?.notified_at ?? null };
+    const base = new URL(c.req.url).origin;
     const more = (status: 'open' | 'ended', page: typeof open) => {
       const next = page.next ? qs({ domain: hostname, status, before: encodeCursor(page.next) }) : null;
       return { rows: page.rows, nextHref: next && `/bugs${next}`, nextFragmentHref: next && `/api/bugs${next}` };
@@ -77,9 +93,39 @@ site.get(
       description: `Bugs reported on ${hostname}`,
       feed: { href: `/domains/${hostname}/feed.atom`, title: `Bugs on ${hostname} (Atom)` },
       page: () => (
-        <DomainPage hostname={hostname} open={more('open', open)} closed={more('ended', closed)} topReporters={top} />
+        <DomainPage
+          hostname={hostname}
+          open={more('open', open)}
+          closed={more('ended', closed)}
+          topReporters={top}
+          scorecard={
+            <ScorecardSection
+              hostname={hostname}
+              base={base}
+              card={card}
+              claimed={standing.claimed}
+              contact={contact}
+            />
+          }
+        />
       ),
-      json: () => ({ hostname, open: open.rows, closed: closed.rows, top_reporters: top }),
+      json: () => ({
+        hostname,
+        open: open.rows,
+        closed: closed.rows,
+        top_reporters: top,
+        scorecard: {
+          public_reports: card.reports,
+          fixed: card.fixed,
+          triaged: card.triaged,
+          median_first_triage: bucketJson(card.triage),
+          median_fix: bucketJson(card.fix),
+          medians: 'estimated from histogram buckets',
+          claimed: standing.claimed,
+          security_txt: contact.status ?? 'not_checked',
+          owner_notified_at: contact.notifiedAt,
+        },
+      }),
     });
   },
 );
