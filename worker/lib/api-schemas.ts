@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LABELS, SEVERITIES, STATES } from '../db/schema';
+import { CONTACT_STATUSES, LABELS, SEVERITIES, STATES } from '../db/schema';
 
 /**
  * The JSON answers of the documented operations (lib/openapi.ts), as zod schemas: the OpenAPI
@@ -134,11 +134,27 @@ export const ProfileResponse = z.object({
   next: cursor,
   history: z.array(z.looseObject({ score: z.int(), reason: z.string(), created_at: isoTime })),
 });
+/** A median read from histogram buckets: the hours it lies between (high null: longer than low). */
+const bucketMedian = z
+  .object({ bucket_low_hours: z.number(), bucket_high_hours: z.number().nullable() })
+  .nullable();
+
 export const DomainResponse = z.object({
   hostname: z.string(),
   open: z.array(BugListItemSchema),
   closed: z.array(BugListItemSchema),
   top_reporters: z.array(z.looseObject({ username: z.string() })),
+  scorecard: z.object({
+    public_reports: z.int(),
+    fixed: z.int(),
+    triaged: z.int(),
+    median_first_triage: bucketMedian,
+    median_fix: bucketMedian,
+    medians: z.literal('estimated from histogram buckets'),
+    claimed: z.boolean(),
+    security_txt: z.enum([...CONTACT_STATUSES, 'not_checked']),
+    owner_notified_at: isoTime.nullable(),
+  }),
 });
 export const MeResponse = z.object({
   username: z.string(),
@@ -240,7 +256,7 @@ export const NotificationsReadResponse = z.object({
   changed: z.int().describe('How many were unread and are now read'),
   unread: z.int(),
 });
-export const NotifyEmailResponse = z.object({ notify_email: z.enum(['instant', 'off']) });
+export const NotifyEmailResponse = z.object({ notify_email: z.enum(['off', 'instant', 'daily']) });
 
 // ——— Disclosure and scorecards (issue 14) ———
 
