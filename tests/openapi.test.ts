@@ -153,7 +153,7 @@ describe('OpenAPI: real answers conform to /api/openapi.json', () => {
         const n = await env.DB.prepare('SELECT id FROM notifications WHERE user_id = ? ORDER BY id DESC')
           .bind(admin.id)
           .first<{ id: number }>();
-        return bearer('/notifications/read', token, { json: { id: String(n?.id) } });
+        return bearer('/notifications/read', token, { json: { id: n?.id } });
       },
       'post /settings/notifications': post('/settings/notifications', { notify_email: 'off' }),
       // Disclosure and scorecards (issue 14).

@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { State } from '../worker/db/schema';
 import { mayMoveState, movesFor } from '../worker/lib/states';
+import { bearer, makeToken } from './api-helpers';
 import { call, count, seedBug, signUp, uniqueHost } from './helpers';
 import { dns, HttpResponse, http, outside, seen, useOutside } from './outside';
 
@@ -334,6 +335,32 @@ describe('notifications', () => {
     expect((await call('/notifications/read', { cookie: reporter.cookie, form: { all: '1' } })).status).toBe(303);
     expect((await notifications(reporter)).unread).toBe(0);
     expect((await call('/notifications/read', { cookie: reporter.cookie, form: {} })).status).toBe(400);
+  });
+
+  it('an API client marks notifications read with JSON types ("id": 12, "all": true)', async () => {
+    const admin = await signUp('jsonreadadmin');
+    await makeAdmin(admin);
+    const reporter = await signUp('jsonreadrep');
+    const host = uniqueHost('jsonread');
+    for (const id of [
+      await seedBug({ hostname: host, userId: reporter.id }),
+      await seedBug({ hostname: host, userId: reporter.id }),
+    ]) {
+      await call(`/domains/${host}/triage/${id}/state`, { cookie: admin.cookie, form: { state: 'triaged' } });
+    }
+    const tok = await makeToken(reporter.cookie, ['read']);
+    const list = await (await bearer('/api/notifications', tok)).json<{
+      notifications: { id: number }[];
+      unread: number;
+    }>();
+    expect(list.unread).toBe(2);
+    const one = await bearer('/notifications/read', tok, { method: 'POST', json: { id: list.notifications[0]!.id } });
+    expect(one.status).toBe(200);
+    expect(await one.json()).toEqual({ changed: 1, unread: 1 });
+    const all = await bearer('/notifications/read', tok, { method: 'POST', json: { all: true } });
+    expect(await all.json()).toEqual({ changed: 1, unread: 0 });
+    const bad = await bearer('/notifications/read', tok, { method: 'POST', json: { id: -3 } });
+    expect(bad.status).toBe(400);
   });
 
   it('the header shows the unread count on every page of the signed-in user', async () => {

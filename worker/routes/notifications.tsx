@@ -70,12 +70,24 @@ notifications.on(
 
 export const readForm = z
   .object({
+    // A form sends strings; an API client may send JSON types (`"id": 12`, `"all": true`).
     id: z
-      .string()
-      .regex(/^\d{1,15}$/, 'Give the number of a notification.')
-      .transform(Number)
+      .union(
+        [
+          z.int().positive().max(Number.MAX_SAFE_INTEGER),
+          z
+            .string()
+            .regex(/^\d{1,15}$/)
+            .transform(Number),
+        ],
+        {
+          error: 'Give the number of a notification.',
+        },
+      )
       .optional(),
-    all: z.literal('1', { error: 'Send all=1 to mark every notification read.' }).optional(),
+    all: z
+      .union([z.literal('1'), z.literal(1), z.literal(true)], { error: 'Send all=1 to mark every notification read.' })
+      .optional(),
   })
   .refine((f) => f.id !== undefined || f.all !== undefined, { message: 'Send id, or all=1.' });
 
