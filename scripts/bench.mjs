@@ -176,10 +176,13 @@ async function startWorker(persist, vars = []) {
     { cwd: root, env: wranglerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
   );
   const base = `http://127.0.0.1:${port}`;
-  const stop = () => {
+  const exited = new Promise((r) => child.once('exit', r));
+  /** Stops the Worker and waits until it has exited, so the next one can take the same port. */
+  const stop = async () => {
     try {
       process.kill(-child.pid, 'SIGTERM');
     } catch {}
+    await exited;
   };
   for (let i = 0; i < 400; i++) {
     try {
@@ -187,7 +190,7 @@ async function startWorker(persist, vars = []) {
     } catch {}
     await new Promise((r) => setTimeout(r, 250));
   }
-  stop();
+  await stop();
   throw new Error('wrangler dev did not start');
 }
 
@@ -289,7 +292,7 @@ async function runWorker(size, loaded, routes, vars) {
       );
     }
   } finally {
-    worker.stop();
+    await worker.stop();
   }
   return out;
 }
@@ -301,6 +304,13 @@ const bySize = [];
 for (const size of sizes) {
   const loaded = buildData(size);
   if (process.env.BENCH_LOAD_ONLY === '1') continue;
+  // Routes' `sql` seed hooks, on the stored data before any Worker starts (each must be idempotent).
+  for (const route of routes.filter((r) => r.sql)) {
+    const statement = typeof route.sql === 'function' ? route.sql(size) : route.sql;
+    wrangler(['d1', 'execute', 'DB', '--local', '--persist-to', size.persist, '--command', statement, '--yes'], {
+      quiet: true,
+    });
+  }
   const uncached = await runWorker(
     size,
     loaded,
