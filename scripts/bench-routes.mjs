@@ -59,7 +59,8 @@ async function evidenceBug(ctx) {
 let evidence;
 /** Seeds the evidence bug once per Worker run, shared by the two rows that show it. */
 const evidenceOnce = (ctx) => {
-  if (!evidence || evidence.base !== ctx.base) evidence = { base: ctx.base, done: evidenceBug(ctx) };
+  const key = `${ctx.base} ${ctx.bugs} ${ctx.runId}`;
+  if (evidence?.key !== key) evidence = { key, done: evidenceBug(ctx) };
   return evidence.done;
 };
 

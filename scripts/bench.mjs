@@ -229,10 +229,14 @@ async function measure(url, headers = {}) {
 }
 
 /** What route entries see (scripts/bench-routes.mjs). */
+let runs = 0;
 function context(base, size, loaded) {
   let cookie;
+  runs += 1;
   return {
     base,
+    /** Differs per Worker run: seed hooks that cache their work key on it. */
+    runId: runs,
     bugs: size.bugs,
     users: size.users,
     ledger: size.ledger,
