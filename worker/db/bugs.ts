@@ -507,10 +507,13 @@ export async function bugStats(db: DB): Promise<BugStats> {
 
 function perDayQuery(db: DB, days: number, end: number) {
   const start = new Date(end - (days - 1) * 86_400_000).toISOString().slice(0, 10);
+  const last = new Date(end).toISOString().slice(0, 10);
+  // Both ends: the chart's days and no others (a clock set back, or imported future-dated rows).
   return db
     .selectFrom('bug_counts')
     .select(['day', (eb) => eb.fn.sum<number>('n').as('count')])
     .where('day', '>=', start)
+    .where('day', '<=', last)
     .groupBy('day')
     .compile();
 }
