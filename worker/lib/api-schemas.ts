@@ -135,9 +135,7 @@ export const ProfileResponse = z.object({
   history: z.array(z.looseObject({ score: z.int(), reason: z.string(), created_at: isoTime })),
 });
 /** A median read from histogram buckets: the hours it lies between (high null: longer than low). */
-const bucketMedian = z
-  .object({ bucket_low_hours: z.number(), bucket_high_hours: z.number().nullable() })
-  .nullable();
+const bucketMedian = z.object({ bucket_low_hours: z.number(), bucket_high_hours: z.number().nullable() }).nullable();
 
 export const DomainResponse = z.object({
   hostname: z.string(),
