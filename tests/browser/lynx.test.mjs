@@ -58,12 +58,16 @@ const cookieHeader = (cookies) =>
     .join('; ');
 
 /**
- * The links and form fields of a page in the order lynx's Down Arrow visits them: links with an
- * href, visible inputs, selects, buttons, and one stop per line of a textarea.
+ * The links and form fields of a page in the order lynx's Down Arrow visits them: the head's
+ * alternate links, links with an href, visible inputs, selects, buttons, and one stop per line of a textarea.
  */
 function stops(html) {
   const body = html.slice(html.indexOf('<body'));
   const out = [];
+  // lynx lists the head's <link rel="alternate"> (the Atom feeds) first, as links of their own.
+  for (const m of html.slice(0, html.indexOf('<body')).matchAll(/<link\b([^>]*)>/g)) {
+    if (/\srel="alternate"/.test(m[1]) && /\shref=/.test(m[1])) out.push({ tag: 'a', id: undefined, text: '' });
+  }
   for (const m of body.matchAll(/<(a|input|select|textarea|button)\b([^>]*)>/g)) {
     const [, tag, attrs] = m;
     if (tag === 'a' && !/\shref=/.test(attrs)) continue;
