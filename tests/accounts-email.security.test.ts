@@ -75,14 +75,27 @@ describe('the same work for a registered and an unknown address', () => {
     return counts;
   }
 
+  /**
+   * The fewer of two runs: the spy also sees D1 work running in the background at that moment
+   * (the mail queue consumer sending an earlier test's mail), which adds a batch to one run now
+   * and then; a request's own work is in both.
+   */
+  async function fewest(send: () => Promise<Response>) {
+    const a = await work(send);
+    const b = await work(send);
+    return a.batches <= b.batches ? a : b;
+  }
+
   it('forgot-password: known, unknown and past-the-limit addresses run the same D1 work', async () => {
     const u = await signUp('samework');
-    const known = await work(() => call('/forgot-password', { form: { email: u.email } }));
-    const unknown = await work(() => call('/forgot-password', { form: { email: `${fresh('nobody')}@example.test` } }));
+    const known = await fewest(() => call('/forgot-password', { form: { email: u.email } }));
+    const unknown = await fewest(() =>
+      call('/forgot-password', { form: { email: `${fresh('nobody')}@example.test` } }),
+    );
     expect(unknown.batches).toBe(known.batches);
     expect(unknown.status).toBe(known.status);
     await withVars({ RATE_RESET_MAILS_PER_ACCOUNT: '0' }, async () => {
-      const limited = await work(() => call('/forgot-password', { form: { email: u.email } }));
+      const limited = await fewest(() => call('/forgot-password', { form: { email: u.email } }));
       expect(limited.batches).toBe(known.batches);
     });
     expect(known.batches).toBeGreaterThanOrEqual(3); // IP counter, address counter, the mail (or its stand-in)
