@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 // The routes `npm run bench` measures: ONE ENTRY PER ROUTE. To add a route, append an entry:
 //
 //   { name: 'page: /owned (triage console)', path: '/owned', signedIn: true },
@@ -111,4 +113,46 @@ export const ROUTES = [
   { name: 'cached: page /bugs (Workers Cache)', path: '/bugs', cached: true },
   { name: 'cached: page /stats (Workers Cache)', path: '/stats', cached: true },
   { name: 'cached: page /leaderboard (Workers Cache)', path: '/leaderboard', cached: true },
+  // Domain owners and notifications (issue 13): bench_1 owns site42 (and is an admin).
+  {
+    name: 'owners: page /domains/site42…/triage (console)',
+    path: '/domains/site42.bench.example/triage',
+    signedIn: true,
+    sql: "INSERT OR IGNORE INTO domain_owners (domain_id, user_id, added_by, method) VALUES (42, 1, NULL, 'added')",
+  },
+  {
+    name: 'owners: fragment triage ?state=new (htmx)',
+    path: '/domains/site42.bench.example/triage?state=new',
+    headers: hx,
+    signedIn: true,
+  },
+  { name: 'owners: page /owned', path: '/owned', signedIn: true },
+  {
+    name: 'notifications: page /notifications (10k, 90% read)',
+    path: '/notifications',
+    signedIn: true,
+    sql: `WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 10000)
+INSERT INTO notifications (user_id, kind, bug_id, domain_id, summary, created_at, read_at)
+SELECT 1, 'comment', n, 1 + (n * 104729) % 5000, '', '2025-06-01T00:00:00.000Z',
+  CASE WHEN n % 10 = 0 THEN NULL ELSE '2025-06-02T00:00:00.000Z' END
+FROM seq WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE user_id = 1)`,
+  },
+  {
+    name: 'notifications: json /api/notifications',
+    path: '/api/notifications',
+    headers: { Accept: 'application/json' },
+    signedIn: true,
+  },
+  // Feeds, badge and the responsive board (issue 14); scorecards rebuilt from the loaded reports.
+  { name: 'feed: /bugs.atom', path: '/bugs.atom' },
+  { name: 'feed: /bugs.atom?label=security', path: '/bugs.atom?label=security' },
+  { name: 'feed: /domains/site42…/feed.atom', path: '/domains/site42.bench.example/feed.atom' },
+  { name: 'feed: /users/bench_42/feed.atom', path: '/users/bench_42/feed.atom' },
+  { name: 'badge: /badge/site42….svg', path: '/badge/site42.bench.example.svg' },
+  {
+    name: 'board: page /leaderboard/domains',
+    path: '/leaderboard/domains',
+    sql: readFileSync(new URL('./sql/rebuild-scorecards.sql', import.meta.url), 'utf8'),
+  },
+  { name: 'board: fragment /api/leaderboard/domains', path: '/api/leaderboard/domains', headers: hx },
 ];

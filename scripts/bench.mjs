@@ -15,7 +15,7 @@
 // load takes ~9 minutes). BENCH_FRESH=1 reloads.
 // Options (env): BENCH_SIZES (e.g. 100000,1000000), BENCH_SECONDS (per route, default 6),
 // BENCH_CONCURRENCY (16), BENCH_LEDGER / BENCH_USERS (override the per-size defaults),
-// BENCH_ONLY (a substring: measure only the routes whose name contains it), BENCH_PORT,
+// BENCH_ONLY (substrings joined by |: measure only the routes whose name contains one), BENCH_PORT,
 // BENCH_LOAD_ONLY=1 (load the data and stop).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -312,7 +312,7 @@ async function runWorker(size, loaded, routes, vars) {
   return out;
 }
 
-const routes = ROUTES.filter((r) => !ONLY || r.name.includes(ONLY));
+const routes = ROUTES.filter((r) => !ONLY || ONLY.split('|').some((part) => r.name.includes(part)));
 const sizes = SIZES.map(sizeOf);
 const started = new Date();
 const bySize = [];
