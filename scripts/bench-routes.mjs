@@ -152,7 +152,10 @@ FROM seq WHERE NOT EXISTS (SELECT 1 FROM notifications WHERE user_id = 1)`,
   {
     name: 'board: page /leaderboard/domains',
     path: '/leaderboard/domains',
-    sql: readFileSync(new URL('./sql/rebuild-scorecards.sql', import.meta.url), 'utf8'),
+    sql: readFileSync(new URL('./sql/rebuild-scorecards.sql', import.meta.url), 'utf8')
+      .split('\n')
+      .filter((line) => !line.startsWith('--')) // wrangler would read a leading -- as a flag
+      .join('\n'),
   },
   { name: 'board: fragment /api/leaderboard/domains', path: '/api/leaderboard/domains', headers: hx },
 ];
