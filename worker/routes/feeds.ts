@@ -33,15 +33,17 @@ function tagBase(c: Context<AppEnv>): string {
 }
 
 /** What the list query lacks for a feed entry: when each report last changed, and its text. */
-async function details(db: DB, ids: number[]) {
+export async function details(db: DB, ids: number[]) {
   if (ids.length === 0) return new Map<number, { updated_at: string; description: string }>();
+  // No `is_hidden = 0` in SQL: SQLite would walk bugs_recent (is_hidden, …) instead of looking the
+  // ids up (3.3 s at 1M bugs in npm run bench). The rows come from a public list; hidden ones are
+  // still dropped here.
   const rows = await db
     .selectFrom('bugs')
-    .select(['id', 'updated_at', 'description'])
+    .select(['id', 'updated_at', 'description', 'is_hidden'])
     .where('id', 'in', ids)
-    .where('is_hidden', '=', 0)
     .execute();
-  return new Map(rows.map((r) => [r.id, r]));
+  return new Map(rows.filter((r) => r.is_hidden === 0).map((r) => [r.id, r]));
 }
 
 async function entries(c: Context<AppEnv>, rows: BugListItem[]): Promise<AtomEntry[]> {
