@@ -5,6 +5,8 @@
  */
 export interface D1Usage {
   queries: number;
+  /** Calls that went to D1: a batch of reads is one (db/batching.ts), however many queries it holds. */
+  roundTrips: number;
   rowsRead: number;
   rowsWritten: number;
   /** D1's own time for the queries, in ms (meta.duration), not the Worker's wall clock. */
@@ -12,7 +14,7 @@ export interface D1Usage {
 }
 
 export function newD1Usage(): D1Usage {
-  return { queries: 0, rowsRead: 0, rowsWritten: 0, ms: 0 };
+  return { queries: 0, roundTrips: 0, rowsRead: 0, rowsWritten: 0, ms: 0 };
 }
 
 function record(usage: D1Usage, meta: Partial<D1Meta> | undefined) {
@@ -31,6 +33,7 @@ function meteredStatement(stmt: D1PreparedStatement, usage: D1Usage): D1Prepared
       if (prop === 'bind') return (...values: unknown[]) => meteredStatement(target.bind(...values), usage);
       if (prop === 'all' || prop === 'run') {
         return async () => {
+          usage.roundTrips += 1;
           const result = await target[prop]();
           record(usage, result.meta);
           return result;
@@ -39,6 +42,7 @@ function meteredStatement(stmt: D1PreparedStatement, usage: D1Usage): D1Prepared
       if (prop === 'first' || prop === 'raw') {
         return async (...args: unknown[]) => {
           usage.queries += 1; // these two carry no meta
+          usage.roundTrips += 1;
           return (target[prop] as (...a: unknown[]) => unknown)(...args);
         };
       }
@@ -60,6 +64,7 @@ export function meteredD1<T extends D1Database | D1DatabaseSession>(d1: T, usage
       if (prop === 'prepare') return (query: string) => meteredStatement(target.prepare(query), usage);
       if (prop === 'batch') {
         return async (statements: D1PreparedStatement[]) => {
+          usage.roundTrips += 1;
           const results = await target.batch(statements.map((s) => real.get(s) ?? s));
           for (const r of results) record(usage, r.meta);
           return results;

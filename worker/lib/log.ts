@@ -13,7 +13,7 @@ export type LogFields = {
   representation?: string;
   status?: number;
   duration_ms?: number;
-  d1?: { queries: number; rows_read: number; rows_written: number; ms: number } | null;
+  d1?: { queries: number; round_trips?: number; rows_read: number; rows_written: number; ms: number } | null;
   cache?: string | null;
   /** For queue and cron runs: the queue or cron name, and counts of what happened. */
   name?: string;

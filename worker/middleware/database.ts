@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import { createDb } from '../db';
+import { batchedD1 } from '../db/batching';
 import { meteredD1, newD1Usage } from '../db/metered';
 import type { AppEnv } from '../types';
 
@@ -42,7 +43,7 @@ export function database(): MiddlewareHandler<AppEnv> {
     const bookmark = bookmarkOf(getCookie(c, BOOKMARK_COOKIE));
     const session = c.env.DB.withSession(bookmark ?? 'first-unconstrained');
     c.set('d1Usage', usage);
-    c.set('db', createDb(meteredD1(session, usage)));
+    c.set('db', createDb(batchedD1(meteredD1(session, usage))));
     await next();
     if (SAFE.has(c.req.method) || c.res.status >= 400 || usage.queries === 0) return;
     const after = session.getBookmark();

@@ -50,6 +50,7 @@ export function observe(): MiddlewareHandler<AppEnv> {
       duration_ms: durationMs,
       d1: usage && {
         queries: usage.queries,
+        round_trips: usage.roundTrips,
         rows_read: usage.rowsRead,
         rows_written: usage.rowsWritten,
         ms: Math.round(usage.ms * 1000) / 1000,
