@@ -24,6 +24,20 @@ export class DB extends Kysely<Database> {
     this.#d1 = d1;
   }
 
+  /**
+   * One read's first row, straight from D1 without Kysely's result pipeline: its promise settles
+   * one step after D1 answers, before any Kysely query of the same batch (db/batching.ts) hands
+   * its rows back. middleware/session.ts relies on that to refresh the header's counts first.
+   */
+  first<T>(query: { compile(): CompiledQuery<T> }): Promise<T | undefined> {
+    const q = query.compile();
+    return this.#d1
+      .prepare(q.sql)
+      .bind(...q.parameters)
+      .all<T>()
+      .then((r) => r.results[0]);
+  }
+
   /** Runs the compiled queries as one D1 batch: all of them or none. */
   batch<T = Record<string, unknown>>(queries: CompiledQuery[]): Promise<D1Result<T>[]> {
     return this.#d1.batch<T>(queries.map((q) => this.#d1.prepare(q.sql).bind(...q.parameters)));

@@ -42,11 +42,8 @@ export async function findProfileUser(db: DB, username: string) {
  * The signed-in user as the header shows them, if `version` still matches (not logged out) and
  * `sessionKey` is this account's (not an earlier account that had the same id).
  */
-export async function findSessionUser(
-  db: DB,
-  s: { userId: number; version: number; sessionKey: string },
-): Promise<SessionUser | undefined> {
-  const row = await db
+export function sessionUserQuery(db: DB, s: { userId: number; version: number; sessionKey: string }) {
+  return db
     .selectFrom('users')
     .leftJoin('user_scores', (j) =>
       j.onRef('user_scores.user_id', '=', 'users.id').on('user_scores.period', '=', 'all'),
@@ -61,9 +58,15 @@ export async function findSessionUser(
     ])
     .where('users.id', '=', s.userId)
     .where('users.session_version', '=', s.version)
-    .where('users.session_key', '=', s.sessionKey)
-    .executeTakeFirst();
-  return row;
+    .where('users.session_key', '=', s.sessionKey);
+}
+
+/** {@link sessionUserQuery}'s row, if the session still holds. */
+export async function findSessionUser(
+  db: DB,
+  s: { userId: number; version: number; sessionKey: string },
+): Promise<SessionUser | undefined> {
+  return sessionUserQuery(db, s).executeTakeFirst();
 }
 
 /**
