@@ -5,7 +5,7 @@ import { claimPost } from './dedupe';
 import type { DB } from './index';
 import type { Notices } from './notifications';
 import type { Label } from './schema';
-import { changeState, commentBefore, stateRow, type TimelineEvent, timeline } from './states';
+import { changeState, commentBefore, stateRow, TIMELINE_MAX, type TimelineEvent, timeline } from './states';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
@@ -102,6 +102,11 @@ export async function commentPage(
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('bug_id', '=', bugId)
     .executeTakeFirst();
+  // The newest page (no cursor) shows every event after the comment just before it: all of the
+  // report's events are read with its rows, in the same D1 batch, and cut below.
+  const everyEvent = !before && !after ? timeline(db, bugId) : null;
+  everyEvent?.catch(() => {}); // awaited below; a failed rows query must not leave it unhandled
+  let beforeHead: string | null = null;
   let rows: CommentItem[];
   let older: Cursor | null = null;
   let newer: Cursor | null = null;
@@ -133,6 +138,7 @@ export async function commentPage(
     rows = found.slice(0, limit).reverse();
     const [head, last] = [rows[0], rows.at(-1)];
     if (found.length > limit && head) older = position(head);
+    if (!before) beforeHead = found[limit]?.created_at ?? null;
     if (before) newer = last ? position(last) : before;
   }
   const total = (await totalQuery)?.n ?? 0;
@@ -150,6 +156,15 @@ export async function commentPage(
   // Each page shows the events after the previous page's last comment, up to its own last one
   // (the newest page: up to now), so every event appears on exactly one page.
   const head = rows[0];
+  if (everyEvent) {
+    const all = await everyEvent;
+    const since = older ? beforeHead : null;
+    const events =
+      all.length < TIMELINE_MAX
+        ? all.filter((e) => since === null || e.created_at > since)
+        : await timeline(db, bugId, { after: since });
+    return { rows, total, start: Math.max(1, start), older, newer, events };
+  }
   const since = older && head ? await commentBefore(db, bugId, position(head)) : null;
   const upTo = newer ? (rows.at(-1)?.created_at ?? null) : null;
   const events = await timeline(db, bugId, { after: since, upTo });

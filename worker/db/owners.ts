@@ -25,6 +25,17 @@ export async function isDomainOwner(db: DB, userId: number, domainId: number): P
   return row !== undefined;
 }
 
+/** Does this user own the domain of this bug? By the bug's id alone, so it can start with the bug's row. */
+export async function ownsBugDomain(db: DB, userId: number, bugId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('domain_owners')
+    .select('user_id')
+    .where('domain_id', '=', (eb) => eb.selectFrom('bugs').select('domain_id').where('id', '=', bugId))
+    .where('user_id', '=', userId)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 export interface OwnerRow {
   user_id: number;
   username: string;
@@ -41,10 +52,12 @@ export async function actorFor(
   db: DB,
   user: { id: number; role: Role } | null,
   domainId: number,
+  /** Whether the user owns `domainId`, if already asked (the bug page asks with the bug's row). */
+  owner?: Promise<boolean>,
 ): Promise<Actor | null> {
   if (!user) return null;
   if (user.role === 'admin') return { id: user.id, role: user.role };
-  const owns = (await isDomainOwner(db, user.id, domainId)) ? [domainId] : [];
+  const owns = (await (owner ?? isDomainOwner(db, user.id, domainId))) ? [domainId] : [];
   return { id: user.id, role: user.role, owns };
 }
 

@@ -300,6 +300,9 @@ export interface TimelineEvent {
   username: string | null;
 }
 
+/** At most this many events of one report are read at once. */
+export const TIMELINE_MAX = 500;
+
 /** Events of a report, oldest first, optionally only those after / up to a moment. */
 export async function timeline(
   db: DB,
@@ -322,7 +325,7 @@ export async function timeline(
     .where('bug_events.bug_id', '=', bugId);
   if (range.after) q = q.where('bug_events.created_at', '>', range.after);
   if (range.upTo) q = q.where('bug_events.created_at', '<=', range.upTo);
-  return q.orderBy('bug_events.created_at', 'asc').orderBy('bug_events.id', 'asc').limit(500).execute();
+  return q.orderBy('bug_events.created_at', 'asc').orderBy('bug_events.id', 'asc').limit(TIMELINE_MAX).execute();
 }
 
 /** The comment just before a moment: where the previous comments page ended. */

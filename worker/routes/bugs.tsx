@@ -64,8 +64,8 @@ import {
   rejectInvalid,
 } from '../lib/validation';
 import type { AppEnv, SessionUser } from '../types';
-import { disclosureFor } from './disclosure';
-import { lifecycleFor, markAsSpam } from './states';
+import { disclosureFor, disclosureParts } from './disclosure';
+import { lifecycleFor, lifecycleReads, markAsSpam } from './states';
 
 /** Query of every bug list; unknown values are a 400, not silently "all". */
 export const listQuery = z.object({
@@ -290,16 +290,50 @@ function commentsJson(page: CommentPage) {
   };
 }
 
+/**
+ * The bug page's reads that need only the bug's id: the GET handler starts them before it awaits
+ * the bug's row, so all go to D1 in one batch (ARCHITECTURE.md "One round trip per page"). If the
+ * bug turns out not to be visible, they are dropped unread; none of them writes.
+ */
+export type BugPageReads = ReturnType<typeof bugPageReads>;
+export function bugPageReads(db: DB, bugId: number, user: SessionUser | null, at: CommentsAt = {}) {
+  const reads = {
+    upvoted: user ? hasUpvoted(db, bugId, user.id) : Promise.resolve(null),
+    page: commentPage(db, bugId, at),
+    shots: listScreenshots(db, bugId),
+    lifecycle: lifecycleReads(db, bugId, user),
+    disclosure: disclosureParts(db, bugId),
+  };
+  for (const p of [
+    reads.upvoted,
+    reads.page,
+    reads.shots,
+    reads.lifecycle.duplicates,
+    reads.lifecycle.flagged,
+    reads.lifecycle.owner,
+    reads.disclosure,
+  ]) {
+    p?.catch(() => {}); // a 404 leaves them unawaited; their errors surface where they are awaited
+  }
+  return reads;
+}
+
 /** What this viewer may do with this bug, and a page of its comments: everything the bug page needs. */
-export async function bugPage(db: DB, bug: BugDetail, user: SessionUser | null, at: CommentsAt = {}) {
+export async function bugPage(
+  db: DB,
+  bug: BugDetail,
+  user: SessionUser | null,
+  at: CommentsAt = {},
+  started: BugPageReads = bugPageReads(db, bug.id, user, at),
+) {
   const own = user !== null && bug.user_id === user.id;
   const admin = user?.role === 'admin';
   const [upvoted, page, shots, life, disclosure] = await Promise.all([
-    user && !own ? hasUpvoted(db, bug.id, user.id) : Promise.resolve(null),
-    commentPage(db, bug.id, at),
-    listScreenshots(db, bug.id),
-    lifecycleFor(db, bug, user),
-    disclosureFor(db, bug.id, user),
+    own ? null : started.upvoted,
+    started.page,
+    started.shots,
+    lifecycleFor(db, bug, user, started.lifecycle),
+    disclosureFor(db, bug.id, user, undefined, started.disclosure, started.lifecycle.owner),
   ]);
   const actions: BugActions = {
     signedIn: user !== null,
@@ -351,11 +385,16 @@ bugs.on(
   }),
   commentsAtQuery,
   async (c) => {
-    const bug = await visibleBug(c, c.req.param('id'));
     const q = c.req.valid('query');
     const at = { before: q.comments_before, after: q.comments_after };
-    const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at);
-    const events = representation(c) === 'json' ? await timeline(c.var.db, bug.id) : [];
+    const id = Number(c.req.param('id'));
+    // Everything but the bug's row needs only its id: started first, so one D1 round trip.
+    const started = bugPageReads(c.var.db, id, c.var.user, at);
+    const timelineRead = representation(c) === 'json' ? timeline(c.var.db, id) : Promise.resolve([]);
+    timelineRead.catch(() => {});
+    const bug = await visibleBug(c, c.req.param('id'));
+    const { actions, comments, page, screenshots } = await bugPage(c.var.db, bug, c.var.user, at, started);
+    const events = await timelineRead;
     return respond(c, {
       title: bug.title,
       description: `Bug on ${bug.hostname}: ${bug.title}`,

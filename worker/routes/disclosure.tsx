@@ -7,6 +7,7 @@ import { publishedMail } from '../../views/disclosure-mail';
 import type { DB } from '../db';
 import {
   addDays,
+  type DisclosureEvent,
   type DisclosureRow,
   disclosureEvents,
   disclosureRow,
@@ -34,11 +35,16 @@ interface Access {
   admin: boolean;
 }
 
-async function accessOf(db: DB, bug: DisclosureRow, user: SessionUser | null): Promise<Access> {
+async function accessOf(
+  db: DB,
+  bug: DisclosureRow,
+  user: SessionUser | null,
+  owner?: Promise<boolean>,
+): Promise<Access> {
   if (!user) return { reporter: false, owner: false, admin: false };
   return {
     reporter: bug.user_id === user.id,
-    owner: await isDomainOwner(db, user.id, bug.domain_id),
+    owner: await (owner ?? isDomainOwner(db, user.id, bug.domain_id)),
     admin: user.role === 'admin',
   };
 }
@@ -55,17 +61,24 @@ function reporterBlock(bug: DisclosureRow, consent: boolean): string | null {
  * The disclosure part of a bug page for this viewer, or null when there is nothing to show: only
  * people who may see the report get here, and a report that was never private has no disclosure.
  */
+/** A bug's disclosure row and events: both by its id alone, so they go in one batch. */
+export type DisclosureParts = [DisclosureRow | undefined, DisclosureEvent[]];
+export function disclosureParts(db: DB, bugId: number): Promise<DisclosureParts> {
+  return Promise.all([disclosureRow(db, bugId), disclosureEvents(db, bugId)]);
+}
+
 export async function disclosureFor(
   db: DB,
   bugId: number,
   user: SessionUser | null,
   form?: Pick<DisclosureView, 'values' | 'errors'>,
+  parts: Promise<DisclosureParts> = disclosureParts(db, bugId),
+  owner?: Promise<boolean>,
 ): Promise<DisclosureView | null> {
-  const bug = await disclosureRow(db, bugId);
+  const [bug, events] = await parts;
   if (!bug) return null;
-  const events = await disclosureEvents(db, bug.id);
   if (!bug.is_hidden && events.length === 0) return null;
-  const access = await accessOf(db, bug, user);
+  const access = await accessOf(db, bug, user, owner);
   const consent = events.some((e) => e.kind === 'consented');
   const isPrivate = bug.is_hidden === 1;
   const publishable = isPrivate && !NEVER_PUBLISHED.includes(bug.state);

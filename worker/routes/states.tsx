@@ -7,7 +7,7 @@ import { BugDetailView } from '../../views/bugs/detail';
 import { FlagControl, type LifecycleView, SpamConfirm } from '../../views/bugs/state';
 import type { DB } from '../db';
 import { type BugDetail, findBugById } from '../db/bugs';
-import { actorFor } from '../db/owners';
+import { actorFor, ownsBugDomain } from '../db/owners';
 import { FLAG_REASONS, STATES, type State } from '../db/schema';
 import { deleteBugScreenshots } from '../db/screenshots';
 import {
@@ -51,15 +51,35 @@ import { bugPage } from './bugs';
 const ID = ':id{[0-9]{1,15}}';
 
 /** What the bug page's state panel shows this viewer (see views/bugs/state.tsx). */
-export async function lifecycleFor(db: DB, bug: BugDetail, user: SessionUser | null): Promise<LifecycleView> {
+/** The lifecycle reads that need only the bug's id, so the bug page starts them with its row. */
+export type LifecycleReads = {
+  duplicates: ReturnType<typeof duplicatesOf>;
+  flagged: Promise<boolean>;
+  /** Whether the viewer owns the bug's domain (signed-in non-admins only). */
+  owner?: Promise<boolean>;
+};
+export function lifecycleReads(db: DB, bugId: number, user: SessionUser | null): LifecycleReads {
+  return {
+    duplicates: duplicatesOf(db, bugId, user),
+    flagged: user ? hasFlagged(db, bugId, user.id) : Promise.resolve(false),
+    owner: user && user.role !== 'admin' ? ownsBugDomain(db, user.id, bugId) : undefined,
+  };
+}
+
+export async function lifecycleFor(
+  db: DB,
+  bug: BugDetail,
+  user: SessionUser | null,
+  started: LifecycleReads = lifecycleReads(db, bug.id, user),
+): Promise<LifecycleView> {
   const subject = { user_id: bug.user_id, domain_id: bug.domain_id, state: bug.state, closed_by: bug.closed_by };
-  const actor = await actorFor(db, user, bug.domain_id);
+  const actor = await actorFor(db, user, bug.domain_id, started.owner);
   const moves = movesFor(actor, subject);
   const [original, duplicates, reopenTo, flagged] = await Promise.all([
     bug.state === 'duplicate' && bug.duplicate_of !== null ? originalOf(db, bug.duplicate_of, user) : undefined,
-    duplicatesOf(db, bug.id, user),
+    started.duplicates,
     moves.reopen ? entryEvent(db, bug.id, bug.state).then((e) => e?.from_state ?? 'new') : null,
-    user && bug.user_id !== user.id ? hasFlagged(db, bug.id, user.id) : false,
+    user && bug.user_id !== user.id ? started.flagged : false,
   ]);
   return {
     state: bug.state,
