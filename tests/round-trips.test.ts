@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { call, seedBug, signUp } from './helpers';
+import { bugIdOf, image, postMultipart, shotsOf } from './evidence-helpers';
+import { call, seedBug, signUp, uniqueHost } from './helpers';
 
 // ARCHITECTURE.md "One round trip per page": a page's reads go to D1 in one batch
 // (worker/db/batching.ts). Each case reads the request's own log line.
@@ -71,6 +72,29 @@ describe('the bug page is one D1 round trip', () => {
     const { res, body, d1 } = await d1Of(() => call(`/api/bugs/${id}`, { json: true }));
     expect(res.status).toBe(200);
     expect(JSON.parse(body).bug.timeline).toEqual(expect.any(Array));
+    expect(d1.round_trips).toBe(1);
+  });
+});
+
+describe('a screenshot file is one D1 round trip before R2', () => {
+  it('the report’s visibility and the screenshot’s row in one batch', async () => {
+    const host = uniqueHost('shot');
+    const res = await postMultipart(
+      '/api/bugs',
+      {
+        url: `https://${host}/page`,
+        title: 'A bug with a screenshot',
+        description: '',
+        label: 'general',
+        severity: 'none',
+      },
+      [{ name: 'x.gif', bytes: image('gif').bytes, type: 'image/gif' }],
+    );
+    const id = bugIdOf(res);
+    const [row] = await shotsOf(id);
+    const { res: got, d1 } = await d1Of(() => call(`/bugs/${id}/screenshots/${row?.key}`));
+    expect(got.status).toBe(200);
+    expect(got.headers.get('Content-Type')).toBe('image/gif');
     expect(d1.round_trips).toBe(1);
   });
 });

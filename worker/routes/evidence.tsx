@@ -52,9 +52,13 @@ function signedInUser(c: Context): SessionUser {
  * that fooled the sniffer could never run as a page of this origin.
  */
 evidence.get(`/bugs/${ID}/screenshots/${KEY}`, async (c) => {
+  // The screenshot's row by the URL's id and key, in the same D1 batch as the visibility check
+  // (ARCHITECTURE.md "One round trip per page"); R2 is read only once both allow it.
+  const shotRead = findScreenshot(c.var.db, Number(c.req.param('id')), c.req.param('key'));
+  shotRead.catch(() => {}); // unawaited when the bug is not visible
   const bug = await visibleBug(c);
   if (bug.status === 'spam') fail(404);
-  const shot = await findScreenshot(c.var.db, bug.id, c.req.param('key'));
+  const shot = await shotRead;
   if (!shot) fail(404, 'There is no such screenshot.');
   const object = await c.env.SCREENSHOTS.get(objectKey(shot.key));
   if (!object) fail(404, 'There is no such screenshot.');
