@@ -58,9 +58,38 @@ md.core.ruler.push('shift_headings', (state) => {
   }
 });
 
+/**
+ * Rendered Markdown by its text, per isolate: a report's description is rendered again for every
+ * reader, and markdown-it takes about a millisecond for a long one, as much CPU as the rest of the
+ * page (`npm run bench`, the Markdown-heavy bug page). The key is the text itself and the output
+ * depends on nothing else, so an entry can never be stale; an edit is a new key. At most
+ * RENDERED_MAX_CHARS of text and HTML are kept, oldest entries dropped first.
+ */
+const rendered = new Map<string, string>();
+const RENDERED_MAX_CHARS = 4_000_000;
+/** Texts shorter than this render faster than the map lookup is worth keeping. */
+const RENDERED_MIN_CHARS = 200;
+let renderedChars = 0;
+
+/** What the rendered-Markdown map holds now (tests check it stays bounded). */
+export function renderedMarkdownSize(): { entries: number; chars: number; maxChars: number } {
+  return { entries: rendered.size, chars: renderedChars, maxChars: RENDERED_MAX_CHARS };
+}
+
 /** The HTML of `text` as Markdown, safe to insert (see above). */
 export function renderMarkdown(text: string): string {
-  return md.render(text);
+  if (text.length < RENDERED_MIN_CHARS) return md.render(text);
+  const known = rendered.get(text);
+  if (known !== undefined) return known;
+  const html = md.render(text);
+  rendered.set(text, html);
+  renderedChars += text.length + html.length;
+  for (const [oldText, oldHtml] of rendered) {
+    if (renderedChars <= RENDERED_MAX_CHARS) break;
+    rendered.delete(oldText);
+    renderedChars -= oldText.length + oldHtml.length;
+  }
+  return html;
 }
 
 /** Markdown text as HTML in a `<div class="markdown">`. */
