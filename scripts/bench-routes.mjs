@@ -84,6 +84,12 @@ export const ROUTES = [
   { name: 'search: 3-letter prefix of two words ("ben num")', path: '/api/bugs?q=ben+num', headers: hx },
   { name: 'search: site: a domain', path: '/api/bugs?q=site%3Asite42.bench.example', headers: hx },
   { name: 'search: by: a reporter + word', path: '/api/bugs?q=by%3Abench_42+benchmark', headers: hx },
+  // The report form's "is it one of these?" hint: common words beside a rare one
+  {
+    name: 'similar: /api/bugs/similar?title=… (report form)',
+    path: '/api/bugs/similar?title=Benchmark+bug+number+54321',
+    headers: hx,
+  },
   // Leaderboard and stats, computed
   { name: 'fragment: /api/leaderboard', path: '/api/leaderboard', headers: hx },
   {

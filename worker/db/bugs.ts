@@ -6,7 +6,7 @@ import type { Notices } from './notifications';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
-import { ftsMatch, matchesBug, parseSearch, recordTitleTerms } from './search';
+import { foldWord, ftsMatch, matchesBug, parseSearch, recordTitleTerms } from './search';
 
 /** Who is looking: hidden bugs are shown only to their reporter, the domain's owners and admins. */
 export type Viewer = { id: number; role: Role } | null;
@@ -257,9 +257,19 @@ const COMMON_WORDS = new Set([
   'page',
 ]);
 
+/** How many of the newest title matches the similar-bugs hint looks at (see similarByTitle). */
+export const SIMILAR_CANDIDATES = 200;
+
 /**
- * Open public bugs whose titles share words with `title` (any of them, best match first),
- * on other hosts than `exceptHostname`: the second half of the "is it one of these?" hint.
+ * Open public bugs whose titles share words with `title` (any of them; most shared words first,
+ * then newest), on other hosts than `exceptHostname`: the second half of the "is it one of
+ * these?" hint.
+ *
+ * It costs the same at any size: FTS5 gives each word's newest matches (SIMILAR_CANDIDATES in
+ * all), reading its index newest first and stopping there, and those are scored by how many of
+ * the words they hold. Ranking every match with FTS5's bm25 read all of them, and with SQLite
+ * free to choose the join order it walked every open report: 7 to 14 s at a million reports for
+ * "Benchmark bug number 54321" (`npm run bench`).
  */
 export async function similarByTitle(
   db: DB,
@@ -267,19 +277,55 @@ export async function similarByTitle(
   exceptHostname: string | null,
   limit = 5,
 ): Promise<BugListItem[]> {
-  const words = (title.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [])
-    .map((w) => w.toLowerCase())
-    .filter((w) => w.length >= 3 && !COMMON_WORDS.has(w))
-    .slice(0, 8);
+  const words = [
+    ...new Set(
+      (title.normalize('NFKC').match(/[\p{L}\p{N}]+/gu) ?? [])
+        .map(foldWord)
+        .filter((w) => w.length >= 3 && !COMMON_WORDS.has(w)),
+    ),
+  ].slice(0, 8);
   if (words.length === 0) return [];
-  const match = words.map((w) => `"${w}"*`).join(' OR ');
-  let query = bugColumns(db)
-    .innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id')
-    .where(sql<SqlBool>`bugs_fts MATCH ${match}`)
+  // Per word, its newest matches (so a rare word's few titles are not crowded out by a common
+  // word's many): whole words, and 3-letter ones as prefixes, which the prefix='2 3' index holds.
+  // FTS5 reads both lazily, newest first, and stops at the limit; a longer prefix would make it
+  // merge every matching term first (worker/db/search.ts).
+  const perWord = Math.ceil(SIMILAR_CANDIDATES / words.length);
+  const arms = words.map(
+    (w) =>
+      sql`SELECT id FROM (SELECT rowid AS id FROM bugs_fts WHERE bugs_fts MATCH ${w.length <= 3 ? `"${w}"*` : `"${w}"`} ORDER BY rowid DESC LIMIT ${perWord})`,
+  );
+  const candidates = sql<{ id: number }>`(${sql.join(arms, sql` UNION `)})`.as('c');
+  // Words of the title found in a candidate's title (ASCII case folded; close enough to order by).
+  const shared = sql<number>`(${sql.join(
+    words.map((w) => sql`(instr(lower(bugs.title), ${w}) > 0)`),
+    sql` + `,
+  )})`;
+  // CROSS JOIN keeps the candidates outermost: SQLite would otherwise walk every open public
+  // report (bugs_by_status) and look each up among the candidates.
+  let query = db
+    .selectFrom(candidates)
+    .crossJoin('bugs')
+    .innerJoin('domains', 'domains.id', 'bugs.domain_id')
+    .leftJoin('users', 'users.id', 'bugs.user_id')
+    .select([
+      'bugs.id',
+      'bugs.title',
+      'bugs.url',
+      'bugs.label',
+      'bugs.severity',
+      'bugs.status',
+      'bugs.state',
+      'bugs.is_hidden',
+      'bugs.upvotes',
+      'bugs.created_at',
+      'domains.hostname',
+      'users.username',
+    ])
+    .whereRef('bugs.id', '=', 'c.id')
     .where('bugs.is_hidden', '=', 0)
     .where('bugs.status', '=', 'open');
   if (exceptHostname) query = query.where('domains.hostname', '!=', exceptHostname);
-  return query.orderBy(sql`bugs_fts.rank`).orderBy('bugs.id', 'desc').limit(limit).execute();
+  return query.orderBy(shared, 'desc').orderBy('bugs.id', 'desc').limit(limit).execute();
 }
 
 export interface NewBugInput {
