@@ -14,6 +14,7 @@ import {
 import { decodeCursor, encodeCursor } from '../db/bugs';
 import {
   actorFor,
+  actorOn,
   addOwner,
   completeClaim,
   currentClaim,
@@ -24,9 +25,8 @@ import {
   ownedDomains,
   ownersOf,
   removeOwner,
-  stateCounts,
   type TriageRow,
-  triageList,
+  triageConsole,
   triageRow,
 } from '../db/owners';
 import { LABELS, SEVERITIES, STATES } from '../db/schema';
@@ -73,6 +73,9 @@ function signedInUser(c: Context): SessionUser {
   return user;
 }
 
+/** The one 404 for a domain that does not exist and for one the user may not manage. */
+const NOT_MANAGED = 'There is nothing here. It may have moved, or it may be private.';
+
 /** The domain, if this user may manage it (an owner or an admin); the same 404 otherwise. */
 async function managedDomain(c: Context, host: string) {
   const user = signedInUser(c);
@@ -80,7 +83,7 @@ async function managedDomain(c: Context, host: string) {
   if (domain && (user.role === 'admin' || (await isDomainOwner(c.var.db, user.id, domain.id)))) {
     return { user, domain };
   }
-  fail(404, 'There is nothing here. It may have moved, or it may be private.');
+  fail(404, NOT_MANAGED);
 }
 
 const enc = encodeURIComponent;
@@ -370,14 +373,18 @@ const triageQueryValid = zValidator('query', triageQuery, rejectInvalid());
 
 owners.get('/domains/:host/triage', triageOp, hostParam, triageQueryValid, async (c) => {
   const { host } = c.req.valid('param');
-  const { user, domain } = await managedDomain(c, host);
+  const user = signedInUser(c);
   const { before, ...filters } = c.req.valid('query');
-  const db = c.var.db;
-  const actor = (await actorFor(db, user, domain.id)) ?? fail(401);
-  const [page, counts] = await Promise.all([
-    triageList(db, domain.id, { filters, cursor: before, limit: DEFAULT_PAGE_SIZE }),
-    representation(c) === 'fragment' ? Promise.resolve({}) : stateCounts(db, domain.id),
-  ]);
+  // One round trip: who the user is to the domain, the page and the counts, all named by the host.
+  const view = await triageConsole(c.var.db, host, user.id, {
+    filters,
+    cursor: before,
+    limit: DEFAULT_PAGE_SIZE,
+    counts: representation(c) !== 'fragment',
+  });
+  if (!view) fail(404, NOT_MANAGED);
+  const { domain, page, counts } = view;
+  const actor = actorOn(user.id, domain);
   const rows = page.rows.map((r) => rowView(actor, domain.id, r));
   return respond(c, {
     title: `Triage: ${host}`,
