@@ -230,3 +230,38 @@ describe('/owned: one round trip, and its open counts cost the same on any domai
     expect(json.domains.find((d) => d.hostname === big)?.open).toBe(1001);
   });
 });
+
+describe('notifications: one round trip, the unread count read once', () => {
+  it('page, fragment and JSON use the count the session read', async () => {
+    const reader = await signUp('tripreader');
+    await env.DB.prepare(
+      `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 30)
+       INSERT INTO notifications (user_id, kind, summary, read_at)
+       SELECT ?, 'comment', 'x', CASE WHEN i % 3 = 0 THEN NULL ELSE '2025-01-01T00:00:00.000Z' END FROM n`,
+    )
+      .bind(reader.id)
+      .run();
+    for (const headers of [{}, { Accept: 'application/json' }, { 'HX-Request': 'true' }] as Record<string, string>[]) {
+      const d1 = await d1Of('/notifications', { ...headers, Cookie: reader.cookie });
+      expect(d1.status).toBe(200);
+      expect(d1.round_trips).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
+      // The session's read (with the header's unread count) and the list: no second count.
+      expect(d1.queries).toBe(2);
+    }
+    const json = (await (
+      await exports.default.fetch(
+        new Request('http://example.com/api/notifications', {
+          headers: { Cookie: reader.cookie, Accept: 'application/json' },
+        }),
+      )
+    ).json()) as { unread: number; notifications: unknown[] };
+    expect(json.unread).toBe(10);
+    expect(json.notifications).toHaveLength(25);
+    const html = await (
+      await exports.default.fetch(
+        new Request('http://example.com/notifications', { headers: { Cookie: reader.cookie } }),
+      )
+    ).text();
+    expect(html).toContain('10 unread.');
+  });
+});

@@ -54,9 +54,11 @@ notifications.on(
   async (c) => {
     const user = signedInUser(c);
     const { before } = c.req.valid('query');
+    // The session (or API token) read already counted the unread ones for the header, in this
+    // request: counted again only if it did not.
     const [page, unread] = await Promise.all([
       listNotifications(c.var.db, user.id, { before: before ?? null, limit: PER_PAGE }),
-      unreadCount(c.var.db, user.id),
+      user.unread ?? unreadCount(c.var.db, user.id),
     ]);
     const view = { rows: page.rows, unread, next: page.next };
     return respond(c, {
