@@ -265,3 +265,23 @@ describe('notifications: one round trip, the unread count read once', () => {
     expect(html).toContain('10 unread.');
   });
 });
+
+describe('the owners page: one round trip', () => {
+  it('an owner sees the list in one batch; a stranger gets the same 404 as for no domain', async () => {
+    const host = uniqueHost('tripowners');
+    await seedBug({ hostname: host });
+    const owner = await ownerOf(host, 'ownerspage');
+    const stranger = await signUp('ownersstranger');
+    const page = await d1Of(`/domains/${host}/owners`, { Cookie: owner.cookie });
+    expect(page.status).toBe(200);
+    expect(page.round_trips).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
+    const json = await d1Of(`/domains/${host}/owners`, { Cookie: owner.cookie, Accept: 'application/json' });
+    expect(json.status).toBe(200);
+    expect(json.round_trips).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
+    for (const path of [`/domains/${host}/owners`, `/domains/${uniqueHost('none')}/owners`]) {
+      const d1 = await d1Of(path, { Cookie: stranger.cookie });
+      expect(d1.status, path).toBe(404);
+      expect(d1.round_trips, path).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
+    }
+  });
+});

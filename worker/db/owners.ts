@@ -49,7 +49,7 @@ export async function actorFor(
 }
 
 /** A domain's owners, earliest first (the claim page and the console list them). */
-export async function ownersOf(db: DB, domainId: number): Promise<OwnerRow[]> {
+export async function ownersOf(db: DB, domainId: DomainRef): Promise<OwnerRow[]> {
   return db
     .selectFrom('domain_owners as o')
     .innerJoin('users as u', 'u.id', 'o.user_id')

@@ -18,10 +18,12 @@ import {
   addOwner,
   completeClaim,
   currentClaim,
+  domainAccess,
   ensureDomain,
   findClaim,
   findDomain,
   isDomainOwner,
+  managedDomainId,
   ownedDomains,
   ownersOf,
   removeOwner,
@@ -79,11 +81,20 @@ const NOT_MANAGED = 'There is nothing here. It may have moved, or it may be priv
 /** The domain, if this user may manage it (an owner or an admin); the same 404 otherwise. */
 async function managedDomain(c: Context, host: string) {
   const user = signedInUser(c);
-  const domain = await findDomain(c.var.db, host);
-  if (domain && (user.role === 'admin' || (await isDomainOwner(c.var.db, user.id, domain.id)))) {
-    return { user, domain };
-  }
+  // One statement: the domain, and whether the user is an admin or one of its owners.
+  const domain = await domainAccess(c.var.db, host, user.id);
+  if (domain && (domain.admin || domain.owner)) return { user, domain };
   fail(404, NOT_MANAGED);
+}
+
+/** `managedDomain` and the domain's owners, read together (one round trip). */
+async function managedOwners(c: Context, host: string) {
+  const user = signedInUser(c);
+  const [managed, list] = await Promise.all([
+    managedDomain(c, host),
+    ownersOf(c.var.db, managedDomainId(host, user.id)),
+  ]);
+  return { ...managed, list };
 }
 
 const enc = encodeURIComponent;
@@ -214,8 +225,7 @@ const ownersOp = operation({
 
 owners.get('/domains/:host/owners', ownersOp, hostParam, async (c) => {
   const { host } = c.req.valid('param');
-  const { user, domain } = await managedDomain(c, host);
-  const list = await ownersOf(c.var.db, domain.id);
+  const { user, list } = await managedOwners(c, host);
   return respond(c, {
     title: `Owners of ${host}`,
     page: () => <OwnersPage hostname={host} owners={list} viewerId={user.id} admin={user.role === 'admin'} />,
@@ -228,8 +238,7 @@ export const usernameForm = z.object({ username: usernameSchema });
 /** The owners page again with the add form's error (422). */
 async function ownersAgain(c: Context, host: string, errors: Partial<Record<string, string>>, typed?: string) {
   if (representation(c) === 'json') return jsonError(c, apiError('validation_failed', undefined, errors));
-  const { user, domain } = await managedDomain(c, host);
-  const list = await ownersOf(c.var.db, domain.id);
+  const { user, list } = await managedOwners(c, host);
   return respond(c, {
     status: 422,
     title: `Owners of ${host}`,
