@@ -6,7 +6,7 @@ import { batchedD1 } from '../worker/db/batching';
 import { listBugs } from '../worker/db/bugs';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
 import { managedDomainId, stateCountQueries, triageConsole, triageList } from '../worker/db/owners';
-import { seedBug, signUp, uniqueHost } from './helpers';
+import { call, seedBug, signUp, uniqueHost } from './helpers';
 
 /**
  * Issue 16: a D1 round trip costs about as much as the rest of a request, so each of these routes
@@ -283,5 +283,32 @@ describe('the owners page: one round trip', () => {
       expect(d1.status, path).toBe(404);
       expect(d1.round_trips, path).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
     }
+  });
+});
+
+describe('the claim page: one round trip', () => {
+  it('the domain, the caller’s claim and whether they own it are read together', async () => {
+    const host = uniqueHost('tripclaim');
+    await seedBug({ hostname: host });
+    const claimant = await signUp('claimtrip');
+    const token = await call(`/domains/${host}/claim/token`, { cookie: claimant.cookie, form: {} });
+    expect(token.status).toBe(303);
+    for (const headers of [{}, { Accept: 'application/json' }] as Record<string, string>[]) {
+      const d1 = await d1Of(`/domains/${host}/claim`, { ...headers, Cookie: claimant.cookie });
+      expect(d1.status).toBe(200);
+      expect(d1.round_trips).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
+    }
+    const json = (await (
+      await exports.default.fetch(
+        new Request(`http://example.com/domains/${host}/claim`, {
+          headers: { Cookie: claimant.cookie, Accept: 'application/json' },
+        }),
+      )
+    ).json()) as { owner: boolean; claim: { token: string } | null };
+    expect(json.owner).toBe(false);
+    expect(json.claim?.token).toMatch(/^[0-9a-f]{48}$/);
+    const none = await d1Of(`/domains/${uniqueHost('unclaimed')}/claim`, { Cookie: claimant.cookie });
+    expect(none.status).toBe(200);
+    expect(none.round_trips).toBeLessThanOrEqual(SIGNED_IN_TRIPS);
   });
 });

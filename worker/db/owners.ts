@@ -179,7 +179,7 @@ export interface Claim {
 }
 
 /** This user's claim on the domain, expired or not. */
-export async function findClaim(db: DB, domainId: number, userId: number): Promise<Claim | undefined> {
+export async function findClaim(db: DB, domainId: DomainRef, userId: number): Promise<Claim | undefined> {
   return db
     .selectFrom('domain_claims')
     .select(['token', 'created_at', 'expires_at', 'method', 'verified_at'])
@@ -354,6 +354,11 @@ export function stateCountQueries(db: DB, domainId: DomainRef) {
  * name the domain by the host in its URL and all go to D1 together.
  */
 export type DomainRef = number | Expression<number | null>;
+
+/** The id of the domain `host` (NULL when there is none), to name it in a query by its host. */
+export function domainIdOf(host: string): Expression<number | null> {
+  return sql<number | null>`(SELECT hd.id FROM domains hd WHERE hd.hostname = ${host})`;
+}
 
 /**
  * The id of the domain `host` when `userId` may manage it (an admin, or one of its owners), else

@@ -19,10 +19,10 @@ import {
   completeClaim,
   currentClaim,
   domainAccess,
+  domainIdOf,
   ensureDomain,
   findClaim,
   findDomain,
-  isDomainOwner,
   managedDomainId,
   ownedDomains,
   ownersOf,
@@ -108,14 +108,18 @@ function hostOf(c: Context): string {
 
 async function claimView(c: Context, host: string, extra: Partial<ClaimView> = {}): Promise<ClaimView> {
   const user = signedInUser(c);
-  const domain = await findDomain(c.var.db, host);
-  const claim = domain ? ((await findClaim(c.var.db, domain.id, user.id)) ?? null) : null;
+  // The domain (with the user's standing) and their claim, both named by the host: one round trip.
+  const [access, found] = await Promise.all([
+    domainAccess(c.var.db, host, user.id),
+    findClaim(c.var.db, domainIdOf(host), user.id),
+  ]);
+  const claim = access ? (found ?? null) : null;
   const live = claim && !claim.verified_at ? claim : null;
   return {
     hostname: host,
     claim: live,
     expired: live !== null && live.expires_at <= new Date().toISOString(),
-    isOwner: domain ? await isDomainOwner(c.var.db, user.id, domain.id) : false,
+    isOwner: access?.owner ?? false,
     ...extra,
   };
 }
