@@ -44,6 +44,21 @@ describe('a signed-in page checks its session in the same round trip as its own 
     expect(html).toContain('(37 pts)');
   });
 
+  it('/notifications on a remembered session counts what arrived since, in the page and the header', async () => {
+    const user = await signUp('unread');
+    const bug = await seedBug();
+    expect((await call('/notifications', { cookie: user.cookie })).status).toBe(200);
+    await env.DB.prepare(
+      "INSERT INTO notifications (user_id, kind, bug_id, summary, created_at) VALUES (?, 'comment', ?, 'x', ?)",
+    )
+      .bind(user.id, bug, new Date().toISOString())
+      .run();
+    const json = (await (await call('/notifications', { cookie: user.cookie, json: true })).json()) as {
+      unread: number;
+    };
+    expect(json.unread).toBe(1);
+  });
+
   it('logged out everywhere since: the page is not sent; 303 to the same URL, cookie cleared', async () => {
     const user = await signUp('revoked');
     const title = `Private ${uniqueHost('secret')}`;

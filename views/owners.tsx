@@ -168,7 +168,7 @@ export function OwnedPage({ domains }: { domains: OwnedDomain[] }) {
             <li>
               <a href={`/domains/${enc(d.hostname)}/triage`}>{d.hostname}</a>{' '}
               <span class="muted">
-                {d.open} open report{d.open === 1 ? '' : 's'}
+                {shown(d.open)} open report{d.open === 1 ? '' : 's'}
               </span>
             </li>
           ))}

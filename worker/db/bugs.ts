@@ -1,4 +1,4 @@
-import { type Expression, type ExpressionBuilder, type SqlBool, sql } from 'kysely';
+import { type Expression, type ExpressionBuilder, type RawBuilder, type SqlBool, sql } from 'kysely';
 import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
@@ -6,7 +6,7 @@ import type { Notices } from './notifications';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
-import { foldWord, ftsMatch, matchesBug, parseSearch, recordTitleTerms } from './search';
+import { foldWord, matchesBug, matchSql, parseSearch, recordTitleTerms } from './search';
 
 /** Who is looking: hidden bugs are shown only to their reporter, the domain's owners and admins. */
 export type Viewer = { id: number; role: Role } | null;
@@ -128,7 +128,7 @@ export async function listBugs(
   const f = { ...opts.filters };
   const userId = opts.userId;
   let byUsername: string | undefined;
-  let match: string | null | undefined;
+  let match: RawBuilder<string> | null | undefined;
   if (f.q) {
     // site: and by: are our filters (worker/db/search.ts); the other words go to FTS5, quoted.
     const parsed = parseSearch(f.q);
@@ -137,7 +137,7 @@ export async function listBugs(
       f.domain = parsed.site;
     }
     byUsername = parsed.by;
-    if (parsed.words.length) match = await ftsMatch(db, parsed.words);
+    if (parsed.words.length) match = matchSql(parsed.words);
     else if (parsed.site === undefined && parsed.by === undefined) return { rows: [], next: null };
   }
   // With a domain or a reporter the search walks that index newest first and checks each row

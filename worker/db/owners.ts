@@ -1,4 +1,4 @@
-import { type SqlBool, sql } from 'kysely';
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { Actor } from '../lib/states';
 import type { Cursor } from './bugs';
 import type { DB } from './index';
@@ -62,7 +62,7 @@ export async function actorFor(
 }
 
 /** A domain's owners, earliest first (the claim page and the console list them). */
-export async function ownersOf(db: DB, domainId: number): Promise<OwnerRow[]> {
+export async function ownersOf(db: DB, domainId: DomainRef): Promise<OwnerRow[]> {
   return db
     .selectFrom('domain_owners as o')
     .innerJoin('users as u', 'u.id', 'o.user_id')
@@ -143,7 +143,11 @@ export interface OwnedDomain {
   open: number;
 }
 
-/** The domains a user owns, by name, with their open counts (`/owned`). */
+/**
+ * The domains a user owns, by name, with their open counts (`/owned`), each counted up to
+ * COUNT_CAP + 1 (shown as "1000+", as the console does): one bounded index range per domain, so
+ * the page costs the same for the owner of a site with a million open reports as with ten.
+ */
 export async function ownedDomains(db: DB, userId: number): Promise<OwnedDomain[]> {
   return db
     .selectFrom('domain_owners as o')
@@ -151,13 +155,8 @@ export async function ownedDomains(db: DB, userId: number): Promise<OwnedDomain[
     .select([
       'd.id',
       'd.hostname',
-      (eb) =>
-        eb
-          .selectFrom('bugs')
-          .select(eb.fn.countAll<number>().as('n'))
-          .whereRef('bugs.domain_id', '=', 'd.id')
-          .where('bugs.status', '=', 'open')
-          .as('open'),
+      sql<number>`(SELECT count(*) FROM (SELECT 1 FROM bugs WHERE bugs.domain_id = d.id AND bugs.status = 'open'
+        LIMIT ${sql.lit(COUNT_CAP + 1)}))`.as('open'),
     ])
     .where('o.user_id', '=', userId)
     .orderBy('d.hostname')
@@ -193,7 +192,7 @@ export interface Claim {
 }
 
 /** This user's claim on the domain, expired or not. */
-export async function findClaim(db: DB, domainId: number, userId: number): Promise<Claim | undefined> {
+export async function findClaim(db: DB, domainId: DomainRef, userId: number): Promise<Claim | undefined> {
   return db
     .selectFrom('domain_claims')
     .select(['token', 'created_at', 'expires_at', 'method', 'verified_at'])
@@ -305,7 +304,7 @@ function triageColumns(db: DB) {
  */
 export async function triageList(
   db: DB,
-  domainId: number,
+  domainId: DomainRef,
   opts: { filters: TriageFilters; cursor?: Cursor | null; limit: number },
 ): Promise<{ rows: TriageRow[]; next: Cursor | null }> {
   const f = opts.filters;
@@ -339,23 +338,109 @@ export const COUNT_CAP = 1000;
 
 /**
  * Reports per state on a domain, private ones included, each counted up to COUNT_CAP + 1 (shown
- * as "1000+"): one bounded range of bugs_by_domain_state_all per state, all in one batch, so the
- * console costs the same on a domain with a million reports as on one with ten.
+ * as "1000+"): one bounded range of bugs_by_domain_state_all per state, all in one statement, so
+ * the console costs the same on a domain with a million reports as on one with ten.
  */
-export async function stateCounts(db: DB, domainId: number): Promise<Partial<Record<State, number>>> {
-  const results = await db.batch<{ n: number }>(stateCountQueries(db, domainId));
+export async function stateCounts(db: DB, domainId: DomainRef): Promise<Partial<Record<State, number>>> {
+  const [query] = stateCountQueries(db, domainId);
+  const row = query ? (await db.executeQuery<Record<string, number | null>>(query)).rows[0] : undefined;
   const out: Partial<Record<State, number>> = {};
-  STATES.forEach((state, i) => {
-    const n = results[i]?.results[0]?.n ?? 0;
+  for (const state of STATES) {
+    const n = row?.[state] ?? 0;
     if (n > 0) out[state] = n;
-  });
+  }
   return out;
 }
 
-/** The per-state count queries of `stateCounts`, one per state (their plans are tested). */
-export function stateCountQueries(db: DB, domainId: number) {
-  return STATES.map((state) =>
-    sql`SELECT count(*) AS n FROM (SELECT 1 FROM bugs WHERE domain_id = ${domainId} AND state = ${state}
-      LIMIT ${COUNT_CAP + 1})`.compile(db),
+/** The statement of `stateCounts`: one capped count per state, each its own column (plans tested). */
+export function stateCountQueries(db: DB, domainId: DomainRef) {
+  const counts = STATES.map(
+    (state) =>
+      sql`(SELECT count(*) FROM (SELECT 1 FROM bugs WHERE domain_id = ${domainId} AND state = ${state}
+        LIMIT ${sql.lit(COUNT_CAP + 1)})) AS ${sql.ref(state)}`,
   );
+  return [sql`SELECT ${sql.join(counts)}`.compile(db)];
+}
+
+/**
+ * A domain named by a value or by an SQL expression (`managedDomainId`), so a page's reads can
+ * name the domain by the host in its URL and all go to D1 together.
+ */
+export type DomainRef = number | Expression<number | null>;
+
+/** The id of the domain `host` (NULL when there is none), to name it in a query by its host. */
+export function domainIdOf(host: string): Expression<number | null> {
+  return sql<number | null>`(SELECT hd.id FROM domains hd WHERE hd.hostname = ${host})`;
+}
+
+/**
+ * The id of the domain `host` when `userId` may manage it (an admin, or one of its owners), else
+ * NULL: put in a query's WHERE, the query reads nothing for anyone else. Every id and role in it
+ * is read from the database, so it needs nothing but the user id the session names.
+ */
+export function managedDomainId(host: string, userId: number): Expression<number | null> {
+  return sql<number | null>`(SELECT md.id FROM domains md WHERE md.hostname = ${host} AND (
+    EXISTS (SELECT 1 FROM users mu WHERE mu.id = ${userId} AND mu.role = 'admin')
+    OR EXISTS (SELECT 1 FROM domain_owners mo WHERE mo.domain_id = md.id AND mo.user_id = ${userId})))`;
+}
+
+/** What `userId` is to the domain `host`: its id, and whether they are an admin or an owner of it. */
+export interface DomainAccess {
+  id: number;
+  hostname: string;
+  admin: boolean;
+  owner: boolean;
+}
+
+/** The domain of `host` and the user's standing on it: one statement of primary-key probes. */
+export async function domainAccess(db: DB, host: string, userId: number): Promise<DomainAccess | undefined> {
+  const row = await db
+    .selectFrom('domains as d')
+    .select([
+      'd.id',
+      'd.hostname',
+      sql<number>`EXISTS (SELECT 1 FROM users u WHERE u.id = ${userId} AND u.role = 'admin')`.as('admin'),
+      sql<number>`EXISTS (SELECT 1 FROM domain_owners o WHERE o.domain_id = d.id AND o.user_id = ${userId})`.as(
+        'owner',
+      ),
+    ])
+    .where('d.hostname', '=', host)
+    .executeTakeFirst();
+  return row && { id: row.id, hostname: row.hostname, admin: row.admin === 1, owner: row.owner === 1 };
+}
+
+/** The user as an actor on the domain's reports (lib/states.ts), from `domainAccess`. */
+export function actorOn(userId: number, access: DomainAccess): Actor {
+  return access.admin
+    ? { id: userId, role: 'admin' }
+    : { id: userId, role: 'user', owns: access.owner ? [access.id] : [] };
+}
+
+export interface TriageConsole {
+  domain: DomainAccess;
+  page: { rows: TriageRow[]; next: Cursor | null };
+  counts: Partial<Record<State, number>>;
+}
+
+/**
+ * Everything the console reads, in ONE D1 round trip (db/batching.ts): the user's standing on the
+ * domain, one page of its reports and (for the page and JSON, not the htmx rows) the per-state
+ * counts, all named by the host in the URL so none waits for another. The page and the counts
+ * read nothing unless the user may manage the domain (`managedDomainId`). Undefined when the
+ * domain does not exist or is not theirs to manage: the caller answers the same 404 for both.
+ */
+export async function triageConsole(
+  db: DB,
+  host: string,
+  userId: number,
+  opts: { filters: TriageFilters; cursor?: Cursor | null; limit: number; counts: boolean },
+): Promise<TriageConsole | undefined> {
+  const managed = managedDomainId(host, userId);
+  const [domain, page, counts] = await Promise.all([
+    domainAccess(db, host, userId),
+    triageList(db, managed, opts),
+    opts.counts ? stateCounts(db, managed) : {},
+  ]);
+  if (!domain || !(domain.admin || domain.owner)) return undefined;
+  return { domain, page, counts };
 }

@@ -1,4 +1,4 @@
-import { type CompiledQuery, sql } from 'kysely';
+import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import type { DB } from './index';
 
 /**
@@ -12,7 +12,8 @@ import type { DB } from './index';
  * - So a word of 4+ characters is expanded to the terms it is a prefix of, from `search_terms`
  *   (every word ever indexed; a range read of at most MAX_EXPANSION + 1 rows), and searched as
  *   `("word" OR "wordy" OR …)`: exact terms only. Past MAX_EXPANSION terms it falls back to FTS5's
- *   own prefix query (correct, slower: a prefix that many words share).
+ *   own prefix query (correct, slower: a prefix that many words share). The expansion is a
+ *   sub-select on the right of MATCH, in the search's own statement: one D1 round trip in all.
  * - A word of 2 or 3 characters is a prefix the index holds. A 1-character word is a whole word
  *   (the minimum prefix length is 2: "a" would otherwise mean "every title with a word starting
  *   with a").
@@ -71,44 +72,46 @@ function quoted(term: string): string {
   return `"${term.replaceAll('"', '""')}"`;
 }
 
-/** The range read that expands one long word to the indexed terms starting with it. */
-function expansionQuery(db: DB, word: string): CompiledQuery {
-  return db
-    .selectFrom('search_terms')
-    .select('term')
-    .where('term', '>=', word)
-    .where('term', '<', `${word}\u{10FFFF}`)
-    .orderBy('term')
-    .limit(MAX_EXPANSION + 1)
-    .compile();
+/**
+ * SQL for the MATCH expression of one long word, built by SQLite from `search_terms` inside the
+ * search's own statement (so expansion and search are ONE round trip, not two): `"word"` when no
+ * other indexed term starts with it, `("word" OR "wordy" OR …)` (the word first, then the terms in
+ * order) up to MAX_EXPANSION terms, and FTS5's own prefix query `"word"*` past that. The range read
+ * is at most MAX_EXPANSION + 1 rows of the primary key, and the sub-select is not correlated, so
+ * SQLite computes it once per statement.
+ */
+function expandedSql(word: string): RawBuilder<string> {
+  const q = quoted(word);
+  return sql<string>`(SELECT CASE
+      WHEN count(*) > ${sql.lit(MAX_EXPANSION)} THEN ${`${q}*`}
+      WHEN count(CASE WHEN term <> ${word} THEN 1 END) = 0 THEN ${q}
+      ELSE ${`(${q}`} || group_concat(CASE WHEN term <> ${word} THEN ' OR "' || replace(term, '"', '""') || '"' END, '') || ')'
+    END
+    FROM (SELECT term FROM search_terms WHERE term >= ${word} AND term < ${`${word}\u{10FFFF}`}
+      ORDER BY term LIMIT ${sql.lit(MAX_EXPANSION + 1)}))`;
 }
 
 /**
- * The FTS5 MATCH expression for `words` (every word required), or null when there are none.
- * Long words are expanded in one D1 batch.
+ * The FTS5 MATCH expression for `words` (every word required) as an SQL expression to put on the
+ * right of `bugs_fts MATCH`, or null when there are none. Short words are fixed strings; each long
+ * word is expanded by `expandedSql` in the same statement.
  */
-export async function ftsMatch(db: DB, words: string[]): Promise<string | null> {
+export function matchSql(words: string[]): RawBuilder<string> | null {
   if (!words.length) return null;
-  const long = [...new Set(words.filter((w) => w.length >= 4))];
-  const expansions = new Map<string, string[] | null>();
-  if (long.length) {
-    const results = await db.batch<{ term: string }>(long.map((w) => expansionQuery(db, w)));
-    long.forEach((w, i) => {
-      const terms = (results[i]?.results ?? []).map((r) => r.term);
-      expansions.set(w, terms.length > MAX_EXPANSION ? null : terms);
-    });
-  }
-  return words
-    .map((w) => {
-      if (w.length === 1) return quoted(w);
-      if (w.length <= 3) return `${quoted(w)}*`;
-      const terms = expansions.get(w);
-      if (terms === null || terms === undefined) return `${quoted(w)}*`;
-      // The word itself always, so a title whose terms were never recorded still matches whole.
-      const all = [...new Set([w, ...terms])];
-      return all.length === 1 ? quoted(w) : `(${all.map(quoted).join(' OR ')})`;
-    })
-    .join(' AND ');
+  const parts = words.map((w) => {
+    if (w.length === 1) return sql<string>`${quoted(w)}`;
+    if (w.length <= 3) return sql<string>`${`${quoted(w)}*`}`;
+    return expandedSql(w);
+  });
+  return sql<string>`(${sql.join(parts, sql` || ' AND ' || `)})`;
+}
+
+/** The MATCH expression `matchSql` builds, as text (for tests and for reading what a search does). */
+export async function ftsMatch(db: DB, words: string[]): Promise<string | null> {
+  const match = matchSql(words);
+  if (!match) return null;
+  const row = await db.selectNoFrom(match.as('m')).executeTakeFirst();
+  return row?.m ?? null;
 }
 
 /** Records a title's words, so prefixes of them expand to them (same batch as the title write). */
@@ -125,6 +128,6 @@ export function recordTitleTerms(db: DB, title: string): CompiledQuery[] {
 }
 
 /** The title search condition for a bugs row driven by another index (domain, reporter). */
-export function matchesBug(match: string) {
+export function matchesBug(match: RawBuilder<string>) {
   return sql<boolean>`EXISTS (SELECT 1 FROM bugs_fts WHERE bugs_fts MATCH ${match} AND bugs_fts.rowid = bugs.id)`;
 }

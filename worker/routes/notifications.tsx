@@ -54,10 +54,14 @@ notifications.on(
   async (c) => {
     const user = signedInUser(c);
     const { before } = c.req.valid('query');
-    const [page, unread] = await Promise.all([
+    // The session (or API token) read already counts the unread ones for the header, in this
+    // request: counted again only if it does not. Read after the batch: a session check riding
+    // in it (middleware/session.ts) refreshes `user.unread` when it answers.
+    const [page, counted] = await Promise.all([
       listNotifications(c.var.db, user.id, { before: before ?? null, limit: PER_PAGE }),
-      unreadCount(c.var.db, user.id),
+      user.unread === undefined ? unreadCount(c.var.db, user.id) : undefined,
     ]);
+    const unread = counted ?? user.unread ?? 0;
     const view = { rows: page.rows, unread, next: page.next };
     return respond(c, {
       title: 'Notifications',

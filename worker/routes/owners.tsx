@@ -14,19 +14,21 @@ import {
 import { decodeCursor, encodeCursor } from '../db/bugs';
 import {
   actorFor,
+  actorOn,
   addOwner,
   completeClaim,
   currentClaim,
+  domainAccess,
+  domainIdOf,
   ensureDomain,
   findClaim,
   findDomain,
-  isDomainOwner,
+  managedDomainId,
   ownedDomains,
   ownersOf,
   removeOwner,
-  stateCounts,
   type TriageRow,
-  triageList,
+  triageConsole,
   triageRow,
 } from '../db/owners';
 import { LABELS, SEVERITIES, STATES } from '../db/schema';
@@ -73,14 +75,26 @@ function signedInUser(c: Context): SessionUser {
   return user;
 }
 
+/** The one 404 for a domain that does not exist and for one the user may not manage. */
+const NOT_MANAGED = 'There is nothing here. It may have moved, or it may be private.';
+
 /** The domain, if this user may manage it (an owner or an admin); the same 404 otherwise. */
 async function managedDomain(c: Context, host: string) {
   const user = signedInUser(c);
-  const domain = await findDomain(c.var.db, host);
-  if (domain && (user.role === 'admin' || (await isDomainOwner(c.var.db, user.id, domain.id)))) {
-    return { user, domain };
-  }
-  fail(404, 'There is nothing here. It may have moved, or it may be private.');
+  // One statement: the domain, and whether the user is an admin or one of its owners.
+  const domain = await domainAccess(c.var.db, host, user.id);
+  if (domain && (domain.admin || domain.owner)) return { user, domain };
+  fail(404, NOT_MANAGED);
+}
+
+/** `managedDomain` and the domain's owners, read together (one round trip). */
+async function managedOwners(c: Context, host: string) {
+  const user = signedInUser(c);
+  const [managed, list] = await Promise.all([
+    managedDomain(c, host),
+    ownersOf(c.var.db, managedDomainId(host, user.id)),
+  ]);
+  return { ...managed, list };
 }
 
 const enc = encodeURIComponent;
@@ -94,14 +108,18 @@ function hostOf(c: Context): string {
 
 async function claimView(c: Context, host: string, extra: Partial<ClaimView> = {}): Promise<ClaimView> {
   const user = signedInUser(c);
-  const domain = await findDomain(c.var.db, host);
-  const claim = domain ? ((await findClaim(c.var.db, domain.id, user.id)) ?? null) : null;
+  // The domain (with the user's standing) and their claim, both named by the host: one round trip.
+  const [access, found] = await Promise.all([
+    domainAccess(c.var.db, host, user.id),
+    findClaim(c.var.db, domainIdOf(host), user.id),
+  ]);
+  const claim = access ? (found ?? null) : null;
   const live = claim && !claim.verified_at ? claim : null;
   return {
     hostname: host,
     claim: live,
     expired: live !== null && live.expires_at <= new Date().toISOString(),
-    isOwner: domain ? await isDomainOwner(c.var.db, user.id, domain.id) : false,
+    isOwner: access?.owner ?? false,
     ...extra,
   };
 }
@@ -211,8 +229,7 @@ const ownersOp = operation({
 
 owners.get('/domains/:host/owners', ownersOp, hostParam, async (c) => {
   const { host } = c.req.valid('param');
-  const { user, domain } = await managedDomain(c, host);
-  const list = await ownersOf(c.var.db, domain.id);
+  const { user, list } = await managedOwners(c, host);
   return respond(c, {
     title: `Owners of ${host}`,
     page: () => <OwnersPage hostname={host} owners={list} viewerId={user.id} admin={user.role === 'admin'} />,
@@ -225,8 +242,7 @@ export const usernameForm = z.object({ username: usernameSchema });
 /** The owners page again with the add form's error (422). */
 async function ownersAgain(c: Context, host: string, errors: Partial<Record<string, string>>, typed?: string) {
   if (representation(c) === 'json') return jsonError(c, apiError('validation_failed', undefined, errors));
-  const { user, domain } = await managedDomain(c, host);
-  const list = await ownersOf(c.var.db, domain.id);
+  const { user, list } = await managedOwners(c, host);
   return respond(c, {
     status: 422,
     title: `Owners of ${host}`,
@@ -370,14 +386,18 @@ const triageQueryValid = zValidator('query', triageQuery, rejectInvalid());
 
 owners.get('/domains/:host/triage', triageOp, hostParam, triageQueryValid, async (c) => {
   const { host } = c.req.valid('param');
-  const { user, domain } = await managedDomain(c, host);
+  const user = signedInUser(c);
   const { before, ...filters } = c.req.valid('query');
-  const db = c.var.db;
-  const actor = (await actorFor(db, user, domain.id)) ?? fail(401);
-  const [page, counts] = await Promise.all([
-    triageList(db, domain.id, { filters, cursor: before, limit: DEFAULT_PAGE_SIZE }),
-    representation(c) === 'fragment' ? Promise.resolve({}) : stateCounts(db, domain.id),
-  ]);
+  // One round trip: who the user is to the domain, the page and the counts, all named by the host.
+  const view = await triageConsole(c.var.db, host, user.id, {
+    filters,
+    cursor: before,
+    limit: DEFAULT_PAGE_SIZE,
+    counts: representation(c) !== 'fragment',
+  });
+  if (!view) fail(404, NOT_MANAGED);
+  const { domain, page, counts } = view;
+  const actor = actorOn(user.id, domain);
   const rows = page.rows.map((r) => rowView(actor, domain.id, r));
   return respond(c, {
     title: `Triage: ${host}`,
