@@ -1,5 +1,6 @@
 import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
+import { type DomainRef, domainIdOf } from './domains';
 import type { DB } from './index';
 import type { BugEventsTable, State } from './schema';
 
@@ -129,18 +130,20 @@ function histogram(rows: { kind: string; bucket: number; n: number }[], kind: 't
   return out;
 }
 
-/** A domain's scorecard: its counters and the medians read from its histograms (two key reads). */
-export async function scorecard(db: DB, domainId: number): Promise<Scorecard> {
-  const [counters, cells] = await db.batch<Record<string, number>>([
+/**
+ * A domain's scorecard: its counters and the medians read from its histograms (two key reads,
+ * started together so they share the caller's round trip).
+ */
+export async function scorecard(db: DB, domain: DomainRef): Promise<Scorecard> {
+  const id = domainIdOf(db, domain);
+  const [c, rows] = await Promise.all([
     db
       .selectFrom('domain_scores')
       .select(['reports', 'triaged', 'triaged_week', 'fixed'])
-      .where('domain_id', '=', domainId)
-      .compile(),
-    db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', domainId).compile(),
+      .where('domain_id', '=', id)
+      .executeTakeFirst(),
+    db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', id).execute(),
   ]);
-  const c = counters?.results[0];
-  const rows = (cells?.results ?? []) as unknown as { kind: string; bucket: number; n: number }[];
   return {
     reports: c?.reports ?? 0,
     triaged: c?.triaged ?? 0,
@@ -210,14 +213,11 @@ export async function responsiveBoard(db: DB, limit: number): Promise<Responsive
 }
 
 /** What the security.txt look-up found for a domain (null: never looked up) and whether anyone owns it. */
-export async function domainStanding(db: DB, domainId: number) {
+export async function domainStanding(db: DB, domain: DomainRef) {
+  const id = domainIdOf(db, domain);
   const [contact, owner] = await Promise.all([
-    db
-      .selectFrom('domain_contacts')
-      .select(['status', 'notified_at'])
-      .where('domain_id', '=', domainId)
-      .executeTakeFirst(),
-    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', domainId).limit(1).executeTakeFirst(),
+    db.selectFrom('domain_contacts').select(['status', 'notified_at']).where('domain_id', '=', id).executeTakeFirst(),
+    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', id).limit(1).executeTakeFirst(),
   ]);
   return { contact: contact ?? null, claimed: owner !== undefined };
 }

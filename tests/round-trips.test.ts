@@ -1,0 +1,153 @@
+import { env } from 'cloudflare:workers';
+import type { CompiledQuery } from 'kysely';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createDb, type DB } from '../worker/db';
+import { batchedD1 } from '../worker/db/batching';
+import { findDomain } from '../worker/db/bugs';
+import { topReporters } from '../worker/db/leaderboard';
+import { meteredD1, newD1Usage } from '../worker/db/metered';
+import { call, db, seedBug, signUp, uniqueHost, withVars } from './helpers';
+
+/**
+ * Issue 16: a D1 round trip costs about as much as the rest of a request, so each public page
+ * reads everything it needs in ONE round trip (worker/db/batching.ts). These read the Worker's own
+ * request log line, with the page and embed caches off so the handler really runs.
+ */
+
+interface D1Line {
+  queries: number;
+  round_trips: number;
+  rows_read: number;
+}
+
+/** The status and the `d1` part of the request log line of one GET through the real Worker. */
+async function metered(
+  path: string,
+  r: { hx?: boolean; json?: boolean } = {},
+): Promise<{ status: number; d1: D1Line }> {
+  const lines: string[] = [];
+  const spy = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
+  let status = 0;
+  try {
+    await withVars({ PAGE_CACHE: 'off', EMBED_CACHE: 'off' }, async () => {
+      const res = await call(path, r);
+      status = res.status;
+      await res.arrayBuffer();
+    });
+  } finally {
+    spy.mockRestore();
+  }
+  const request = lines
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { type?: string; d1?: D1Line })
+    .find((l) => l.type === 'request');
+  if (!request?.d1) throw new Error(`no request log line for ${path}`);
+  return { status, d1: request.d1 };
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('public pages read in one D1 round trip', () => {
+  it('the domain page (page and JSON), and its 404', async () => {
+    const host = uniqueHost('trips');
+    const alice = await signUp('tripsdom');
+    await seedBug({ hostname: host, userId: alice.id });
+    await seedBug({ hostname: host });
+    for (const r of [{}, { json: true }]) {
+      const { status, d1 } = await metered(`/domains/${host}`, r);
+      expect(status).toBe(200);
+      expect(d1.round_trips, JSON.stringify(r)).toBe(1);
+    }
+    const missing = await metered(`/domains/${uniqueHost('trips-none')}`);
+    expect(missing.status).toBe(404);
+    expect(missing.d1.round_trips).toBe(1);
+  });
+});
+
+/** What a data function reads: its D1 usage on a metered, batching binding (as a request has). */
+async function usageOf(fn: (db: DB) => Promise<unknown>) {
+  const usage = newD1Usage();
+  await fn(createDb(batchedD1(meteredD1(env.DB, usage))));
+  return usage;
+}
+
+/** Every plan line of the SQL `fn` sends. */
+async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string> {
+  const queries: CompiledQuery[] = [];
+  await fn(createDb(env.DB, (e) => void (e.level === 'query' && queries.push(e.query))));
+  const plans: string[] = [];
+  for (const q of queries) {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+      .bind(...q.parameters)
+      .all<{ detail: string }>();
+    plans.push(...results.map((r) => r.detail));
+  }
+  return plans.join('\n');
+}
+
+/** Adds `n` public reports by `userId` on the domain of `bugId`, in one statement. */
+async function moreBugs(bugId: number, userId: number | null, n: number) {
+  await env.DB.prepare(
+    `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+     INSERT INTO bugs (user_id, domain_id, url, title) SELECT ?, domain_id, url, title FROM bugs, k WHERE bugs.id = ?`,
+  )
+    .bind(n, userId, bugId)
+    .run();
+}
+
+describe('the domain page reads the same rows with 10 or 1,000 reports', () => {
+  it('top reporters come from a counter that follows every change to reports', async () => {
+    const host = uniqueHost('toprep');
+    const [a, b, c] = [await signUp('toprepa'), await signUp('toprepb'), await signUp('toprepc')];
+    const first = await seedBug({ hostname: host, userId: a.id });
+    await moreBugs(first, a.id, 2);
+    await moreBugs(first, b.id, 3);
+    await moreBugs(first, c.id, 1);
+    await moreBugs(first, null, 4);
+    await seedBug({ hostname: host, userId: c.id, isHidden: true });
+    const ids = async (userId: number) =>
+      (
+        await env.DB.prepare('SELECT id FROM bugs WHERE user_id = ? ORDER BY id').bind(userId).all<{ id: number }>()
+      ).results.map((r) => r.id);
+    const [b1, b2] = await ids(b.id);
+    const [, a2] = await ids(a.id);
+    await env.DB.prepare("UPDATE bugs SET status = 'spam', state = 'spam' WHERE id = ?").bind(b1).run();
+    await env.DB.prepare('UPDATE bugs SET is_hidden = 1 WHERE id = ?').bind(b2).run();
+    await env.DB.prepare('UPDATE bugs SET user_id = ? WHERE id = ?').bind(c.id, a2).run();
+    await env.DB.prepare('DELETE FROM bugs WHERE id = ?').bind(first).run();
+    const domainId = (await findDomain(db(), host))?.id ?? 0;
+    const truth = await env.DB.prepare(
+      `SELECT u.username, count(*) AS bugs FROM bugs JOIN users u ON u.id = bugs.user_id
+       WHERE bugs.domain_id = ? AND bugs.is_hidden = 0 AND bugs.status != 'spam'
+       GROUP BY u.id ORDER BY bugs DESC, u.id`,
+    )
+      .bind(domainId)
+      .all<{ username: string; bugs: number }>();
+    const top = await topReporters(db(), { hostname: host });
+    expect(top).toEqual(truth.results);
+    // c: 1 + the one moved from a; a: 3 - moved - deleted; b: 3 - spam - hidden; ties by user id.
+    expect(top).toEqual([
+      { username: c.username, bugs: 2 },
+      { username: a.username, bugs: 1 },
+      { username: b.username, bugs: 1 },
+    ]);
+    // A deleted account ranks nowhere.
+    await env.DB.prepare("UPDATE users SET deleted_at = '2026-01-01T00:00:00Z' WHERE id = ?").bind(c.id).run();
+    expect(await topReporters(db(), domainId)).toEqual(truth.results.slice(1));
+  });
+
+  it('rows read stay flat as the domain grows, with an index plan and no sort', async () => {
+    const host = uniqueHost('topflat');
+    const [a, b] = [await signUp('topflata'), await signUp('topflatb')];
+    const first = await seedBug({ hostname: host, userId: a.id });
+    await moreBugs(first, b.id, 2);
+    const read = async () => (await usageOf((d) => topReporters(d, { hostname: host }))).rowsRead;
+    const before = await read();
+    await moreBugs(first, a.id, 500);
+    await moreBugs(first, b.id, 500);
+    expect(await read()).toBe(before);
+    const plan = await plansOf((d) => topReporters(d, { hostname: host }));
+    expect(plan).toMatch(/SEARCH domain_reporters USING (COVERING )?INDEX domain_reporters_top/);
+    expect(plan).not.toMatch(/TEMP B-TREE|SCAN/);
+  });
+});
