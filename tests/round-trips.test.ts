@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createDb, type DB } from '../worker/db';
 import { batchedD1 } from '../worker/db/batching';
 import { findDomain } from '../worker/db/bugs';
-import { topReporters } from '../worker/db/leaderboard';
+import { standing, topReporters } from '../worker/db/leaderboard';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
 import { call, db, seedBug, signUp, uniqueHost, withVars } from './helpers';
 
@@ -149,5 +149,48 @@ describe('the domain page reads the same rows with 10 or 1,000 reports', () => {
     const plan = await plansOf((d) => topReporters(d, { hostname: host }));
     expect(plan).toMatch(/SEARCH domain_reporters USING (COVERING )?INDEX domain_reporters_top/);
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN/);
+  });
+});
+
+describe('the user page reads in one round trip, and a bounded number of rows', () => {
+  it('page, JSON, the name in any case, and the 404', async () => {
+    const u = await signUp('tripsuser');
+    await seedBug({ userId: u.id });
+    await seedBug({ userId: u.id, isHidden: true });
+    for (const [path, r] of [
+      [`/users/${u.username}`, {}],
+      [`/api/users/${u.username}`, { json: true }],
+      [`/users/${u.username.toUpperCase()}`, {}],
+    ] as const) {
+      const { status, d1 } = await metered(path, r);
+      expect(status, path).toBe(200);
+      expect(d1.round_trips, path).toBe(1);
+    }
+    const missing = await metered('/users/no_such_tripper');
+    expect(missing.status).toBe(404);
+    expect(missing.d1.round_trips).toBe(1);
+  });
+
+  it('the rank counts at most RANK_CAP users above, however many there are', async () => {
+    const period = `${2100 + Math.floor(Math.random() * 7000)}-07`; // a month no other test scores in
+    const users = [];
+    for (let i = 0; i < 6; i++) users.push(await signUp('capped'));
+    const put = env.DB.prepare('INSERT INTO user_scores (user_id, period, score, bugs) VALUES (?, ?, ?, 1)');
+    await env.DB.batch(users.map((u, i) => put.bind(u.id, period, 100 - i)));
+    const last = users[5]!;
+    const at = async (cap: number) => {
+      const usage = newD1Usage();
+      const s = await standing(createDb(batchedD1(meteredD1(env.DB, usage))), { username: last.username }, period, cap);
+      return { ...s, rowsRead: usage.rowsRead };
+    };
+    expect(await at(10)).toMatchObject({ score: 95, rank: 6, capped: false });
+    const capped = await at(3);
+    expect(capped).toMatchObject({ score: 95, rank: 4, capped: true });
+    expect(capped.rowsRead).toBeLessThan((await at(10)).rowsRead);
+    expect(await standing(db(), { username: users[0]!.username }, period, 3)).toMatchObject({ rank: 1, capped: false });
+    expect(await standing(db(), { username: 'no_such_capped' }, period, 3)).toMatchObject({ score: 0, rank: null });
+    const plan = await plansOf((d) => standing(d, { username: last.username }, period));
+    expect(plan).toMatch(/SEARCH a USING COVERING INDEX user_scores_rank/);
+    expect(plan).not.toMatch(/TEMP B-TREE|SCAN user_scores/);
   });
 });

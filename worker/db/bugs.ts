@@ -121,13 +121,15 @@ export async function listBugs(
     limit: number;
     /** Only this reporter's bugs (their profile). */
     userId?: number;
+    /** Only the bugs of the live account of this name: a profile read before its id is known. */
+    reporter?: string;
     /** Include private reports: only for the reporter themself or an admin. */
     includeHidden?: boolean;
   },
 ): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
   const f = { ...opts.filters };
   const userId = opts.userId;
-  let byUsername: string | undefined;
+  let byUsername = opts.reporter;
   let match: string | null | undefined;
   if (f.q) {
     // site: and by: are our filters (worker/db/search.ts); the other words go to FTS5, quoted.
@@ -136,7 +138,7 @@ export async function listBugs(
       if (f.domain !== undefined && f.domain !== parsed.site) return { rows: [], next: null };
       f.domain = parsed.site;
     }
-    byUsername = parsed.by;
+    byUsername = parsed.by ?? byUsername;
     if (parsed.words.length) match = await ftsMatch(db, parsed.words);
     else if (parsed.site === undefined && parsed.by === undefined) return { rows: [], next: null };
   }

@@ -1,9 +1,9 @@
 import { type SqlBool, sql } from 'kysely';
 import type { Actor } from '../lib/states';
 import type { Cursor } from './bugs';
-import { type DomainRef, domainIdOf } from './domains';
 import type { DB } from './index';
 import { notifyQueries } from './notifications';
+import { type DomainRef, domainIdOf } from './refs';
 import { type Label, type OwnerMethod, type Role, type Severity, STATES, type State } from './schema';
 
 /**

@@ -1,7 +1,7 @@
 import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
-import { type DomainRef, domainIdOf } from './domains';
 import type { DB } from './index';
+import { type DomainRef, domainIdOf } from './refs';
 import type { BugEventsTable, State } from './schema';
 
 /** A bug by id, or one a batch names by subquery (e.g. `(SELECT max(id) FROM bugs)`). */

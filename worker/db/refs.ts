@@ -14,3 +14,17 @@ export function domainIdOf(db: DB, ref: DomainRef) {
     ? sql<number>`${ref}`
     : db.selectFrom('domains').select('domains.id').where('domains.hostname', '=', ref.hostname);
 }
+
+/** A reporter by id, or by the user name a URL gave (a live account: deleted ones are nobody). */
+export type UserRef = number | { username: string };
+
+/** The user's id as an SQL operand: the number, or a look-up by name (users.username is NOCASE). */
+export function userIdOf(db: DB, ref: UserRef) {
+  return typeof ref === 'number'
+    ? sql<number>`${ref}`
+    : db
+        .selectFrom('users')
+        .select('users.id')
+        .where('users.username', '=', ref.username)
+        .where('users.deleted_at', 'is', null);
+}
