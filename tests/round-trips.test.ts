@@ -194,3 +194,26 @@ describe('the user page reads in one round trip, and a bounded number of rows', 
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN user_scores/);
   });
 });
+
+describe('the feeds read their 50 entries, text included, in one round trip', () => {
+  it('/bugs.atom, with a label, per domain and per reporter; and the 404s', async () => {
+    const host = uniqueHost('tripsfeed');
+    const u = await signUp('tripsfeed');
+    await seedBug({ hostname: host, userId: u.id, label: 'security', description: 'Some words' });
+    for (const path of [
+      '/bugs.atom',
+      '/bugs.atom?label=security',
+      `/domains/${host}/feed.atom`,
+      `/users/${u.username}/feed.atom`,
+    ]) {
+      const { status, d1 } = await metered(path);
+      expect(status, path).toBe(200);
+      expect(d1.round_trips, path).toBe(1);
+    }
+    for (const path of [`/domains/${uniqueHost('tripsfeed-none')}/feed.atom`, '/users/no_such_feeder/feed.atom']) {
+      const { status, d1 } = await metered(path);
+      expect(status, path).toBe(404);
+      expect(d1.round_trips, path).toBe(1);
+    }
+  });
+});
