@@ -6,6 +6,7 @@ import { batchedD1 } from '../worker/db/batching';
 import { findDomain } from '../worker/db/bugs';
 import { standing, topReporters } from '../worker/db/leaderboard';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
+import { responsiveBoard, scorecard } from '../worker/db/scorecards';
 import { call, db, seedBug, signUp, uniqueHost, withVars } from './helpers';
 
 /**
@@ -215,5 +216,44 @@ describe('the feeds read their 50 entries, text included, in one round trip', ()
       expect(status, path).toBe(404);
       expect(d1.round_trips, path).toBe(1);
     }
+  });
+});
+
+describe('the badge and the responsive-domains board read in one round trip', () => {
+  it('/badge/:host.svg for a known and an unknown domain', async () => {
+    const host = uniqueHost('tripsbadge');
+    await seedBug({ hostname: host });
+    for (const h of [host, uniqueHost('tripsbadge-none')]) {
+      const { status, d1 } = await metered(`/badge/${h}.svg`);
+      expect(status, h).toBe(200);
+      expect(d1.round_trips, h).toBe(1);
+    }
+  });
+
+  it('/leaderboard/domains, its fragment and JSON', async () => {
+    const host = uniqueHost('tripsboard');
+    for (let i = 0; i < 3; i++) await seedBug({ hostname: host });
+    for (const [path, r] of [
+      ['/leaderboard/domains', {}],
+      ['/api/leaderboard/domains?limit=7', { hx: true }],
+      ['/api/leaderboard/domains?limit=9', { json: true }],
+    ] as const) {
+      const { status, d1 } = await metered(path, r);
+      expect(status, path).toBe(200);
+      expect(d1.queries, path).toBeGreaterThan(0);
+      expect(d1.round_trips, path).toBe(1);
+    }
+    // Each row's triage median comes with it, the same as the domain's own scorecard says.
+    const domainId = (await findDomain(db(), host))?.id ?? 0;
+    await env.DB.prepare(
+      "INSERT INTO domain_score_buckets (domain_id, kind, bucket, n) VALUES (?, 'triage', 2, 2), (?, 'triage', 5, 1), (?, 'fix', 9, 3)",
+    )
+      .bind(domainId, domainId, domainId)
+      .run();
+    const board = await responsiveBoard(db(), 50);
+    const row = board.find((r) => r.hostname === host);
+    expect(row?.triage).toEqual((await scorecard(db(), domainId)).triage);
+    expect(row?.triage).not.toBeNull();
+    expect(board.map((r) => r.rank)).toEqual(board.map((_, i) => i + 1));
   });
 });

@@ -166,19 +166,26 @@ export interface ResponsiveRow {
 
 /**
  * The "most responsive domains" board: domains with at least 3 public reports, by the share
- * answered within a week, then by reports, read through the domain_scores_board index; their
- * triage medians from the histogram rows of just those domains.
+ * answered within a week, then by reports, read through the domain_scores_board index; each
+ * row carries its domain's triage histogram cells (a JSON array from a key read), so the board
+ * is one statement and one round trip.
  */
 export async function responsiveBoard(db: DB, limit: number): Promise<ResponsiveRow[]> {
   const rows = await db
     .selectFrom('domain_scores')
     .innerJoin('domains', 'domains.id', 'domain_scores.domain_id')
     .select([
-      'domain_scores.domain_id',
       'domains.hostname',
       'domain_scores.reports',
       'domain_scores.fixed',
       'domain_scores.board_score',
+      (eb) =>
+        eb
+          .selectFrom('domain_score_buckets as b')
+          .select(sql<string>`json_group_array(json_array(b.bucket, b.n))`.as('cells'))
+          .whereRef('b.domain_id', '=', 'domain_scores.domain_id')
+          .where('b.kind', '=', 'triage')
+          .as('cells'),
     ])
     .where('domain_scores.board_score', 'is not', null)
     .orderBy('domain_scores.board_score', 'desc')
@@ -186,30 +193,21 @@ export async function responsiveBoard(db: DB, limit: number): Promise<Responsive
     .orderBy('domain_scores.domain_id', 'asc')
     .limit(limit)
     .execute();
-  if (rows.length === 0) return [];
-  const cells = await db
-    .selectFrom('domain_score_buckets')
-    .select(['domain_id', 'kind', 'bucket', 'n'])
-    .where(
-      'domain_id',
-      'in',
-      rows.map((r) => r.domain_id),
-    )
-    .where('kind', '=', 'triage')
-    .execute();
-  return rows.map((r, i) => ({
-    rank: i + 1,
-    hostname: r.hostname,
-    reports: r.reports,
-    fixed: r.fixed,
-    boardScore: r.board_score ?? 0,
-    triage: medianOfBuckets(
-      histogram(
-        cells.filter((c) => c.domain_id === r.domain_id),
-        'triage',
-      ),
-    ),
-  }));
+  return rows.map((r, i) => {
+    const cells = (JSON.parse(r.cells ?? '[]') as [number, number][]).map(([bucket, n]) => ({
+      kind: 'triage',
+      bucket,
+      n,
+    }));
+    return {
+      rank: i + 1,
+      hostname: r.hostname,
+      reports: r.reports,
+      fixed: r.fixed,
+      boardScore: r.board_score ?? 0,
+      triage: medianOfBuckets(histogram(cells, 'triage')),
+    };
+  });
 }
 
 /** What the security.txt look-up found for a domain (null: never looked up) and whether anyone owns it. */
