@@ -36,28 +36,41 @@ export function el(name: string, attrs?: XmlNode['attrs'], ...children: XmlNode[
   return { name, attrs, children };
 }
 
+/** Element and attribute names already checked against NAME (names are ours: a few dozen). */
+const checkedNames = new Set<string>();
+
+function checkName(name: string, what: string): void {
+  if (checkedNames.has(name)) return;
+  if (!NAME.test(name)) throw new Error(`renderXml: bad ${what} name ${JSON.stringify(name)}`);
+  checkedNames.add(name);
+}
+
 /** Serialises a tree (with the XML declaration when `declaration`). */
 export function renderXml(node: XmlNode, declaration = true): string {
   const out: string[] = declaration ? ['<?xml version="1.0" encoding="utf-8"?>\n'] : [];
   const walk = (n: XmlNode) => {
-    if (!NAME.test(n.name)) throw new Error(`renderXml: bad element name ${JSON.stringify(n.name)}`);
+    checkName(n.name, 'element');
     out.push('<', n.name);
-    for (const [k, v] of Object.entries(n.attrs ?? {})) {
-      if (v === undefined) continue;
-      if (!NAME.test(k)) throw new Error(`renderXml: bad attribute name ${JSON.stringify(k)}`);
-      out.push(' ', k, '="', escapeXml(v), '"');
+    const attrs = n.attrs;
+    if (attrs) {
+      for (const k in attrs) {
+        const v = attrs[k];
+        if (v === undefined) continue;
+        checkName(k, 'attribute');
+        out.push(' ', k, '="', escapeXml(v), '"');
+      }
     }
-    const kids = (n.children ?? []).filter((c): c is XmlNode | string => c !== null && c !== undefined && c !== false);
-    if (kids.length === 0) {
-      out.push('/>');
-      return;
-    }
-    out.push('>');
-    for (const c of kids) {
+    let open = false;
+    for (const c of n.children ?? []) {
+      if (c === null || c === undefined || c === false) continue;
+      if (!open) {
+        out.push('>');
+        open = true;
+      }
       if (typeof c === 'string') out.push(escapeXml(c));
       else walk(c);
     }
-    out.push('</', n.name, '>');
+    out.push(open ? `</${n.name}>` : '/>');
   };
   walk(node);
   return out.join('');
@@ -89,8 +102,11 @@ export interface AtomFeed {
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 
+const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** An RFC 3339 timestamp (what Atom's date constructs require), from any ISO time D1 stored. */
 export function rfc3339(iso: string): string {
+  if (CANONICAL.test(iso)) return iso; // what D1 stores: already the form toISOString() gives
   const t = Date.parse(iso);
   return Number.isNaN(t) ? new Date(0).toISOString() : new Date(t).toISOString();
 }
