@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import type { CompiledQuery } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ProfileView } from '../views/profile';
 import { createDb, type DB } from '../worker/db';
 import { batchedD1 } from '../worker/db/batching';
 import { findDomain } from '../worker/db/bugs';
@@ -190,6 +191,21 @@ describe('the user page reads in one round trip, and a bounded number of rows', 
     expect(capped.rowsRead).toBeLessThan((await at(10)).rowsRead);
     expect(await standing(db(), { username: users[0]!.username }, period, 3)).toMatchObject({ rank: 1, capped: false });
     expect(await standing(db(), { username: 'no_such_capped' }, period, 3)).toMatchObject({ score: 0, rank: null });
+    // The page says the rank is a lower bound.
+    const view = (allTime: { score: number; rank: number | null; bugs: number; capped?: boolean }) =>
+      String(
+        ProfileView({
+          username: last.username,
+          joined: '2026-01-01T00:00:00.000Z',
+          allTime,
+          thisMonth: { score: 0, rank: null, bugs: 0, period: '2026-01' },
+          bugs: { rows: [], nextHref: null, nextFragmentHref: null },
+          history: [],
+          isOwner: false,
+        }),
+      );
+    expect(view(capped)).toContain('<dd>#4+</dd>');
+    expect(view({ ...capped, capped: false })).toContain('<dd>#4</dd>');
     const plan = await plansOf((d) => standing(d, { username: last.username }, period));
     expect(plan).toMatch(/SEARCH a USING COVERING INDEX user_scores_rank/);
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN user_scores/);
