@@ -26,6 +26,7 @@ const expected: { [T in Exclude<keyof Database, 'bugs_fts'>]: { [C in keyof Data
   domains: { id: 'INTEGER', hostname: 'TEXT', has_public_bugs: 'INTEGER', created_at: 'TEXT' },
   bug_totals: { label: 'TEXT', status: 'TEXT', n: 'INTEGER' },
   site_totals: { name: 'TEXT', n: 'INTEGER' },
+  domain_reporters: { domain_id: 'INTEGER', user_id: 'INTEGER', bugs: 'INTEGER' },
   search_terms: { term: 'TEXT' },
   bugs: {
     id: 'INTEGER',
@@ -289,6 +290,9 @@ describe('schema: migrations agree with worker/db/schema.ts', () => {
       'bugs_fts_delete',
       'bugs_fts_insert',
       'bugs_fts_update',
+      'domain_reporters_delete',
+      'domain_reporters_insert',
+      'domain_reporters_update',
       'points_default_period',
       'site_totals_domain_delete',
       'site_totals_domain_insert',

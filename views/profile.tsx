@@ -5,8 +5,9 @@ import { periodName } from './leaderboard';
 export interface ProfileProps {
   username: string;
   joined: string;
-  allTime: { score: number; rank: number | null; bugs: number };
-  thisMonth: { score: number; rank: number | null; bugs: number; period: string };
+  /** `capped`: rank is a lower bound ("#1001+", worker/db/leaderboard.ts RANK_CAP). */
+  allTime: { score: number; rank: number | null; bugs: number; capped?: boolean };
+  thisMonth: { score: number; rank: number | null; bugs: number; period: string; capped?: boolean };
   bugs: BugListProps;
   history: {
     id: number;
@@ -18,6 +19,12 @@ export interface ProfileProps {
     bug_title: string | null;
   }[];
   isOwner: boolean;
+}
+
+/** "#12", "#1001+" past the rank count's cap, or a dash without points. */
+function rankText(s: { rank: number | null; capped?: boolean }): string {
+  if (!s.rank) return '—';
+  return s.capped ? `#${s.rank}+` : `#${s.rank}`;
 }
 
 /** A reporter's page: standing, their bugs, and where their points came from. */
@@ -35,7 +42,7 @@ export function ProfileView(p: ProfileProps) {
         </div>
         <div>
           <dt>Rank, all time</dt>
-          <dd>{p.allTime.rank ? `#${p.allTime.rank}` : '—'}</dd>
+          <dd>{rankText(p.allTime)}</dd>
         </div>
         <div>
           <dt>Points, {periodName(p.thisMonth.period)}</dt>
@@ -43,7 +50,7 @@ export function ProfileView(p: ProfileProps) {
         </div>
         <div>
           <dt>Rank, {periodName(p.thisMonth.period)}</dt>
-          <dd>{p.thisMonth.rank ? `#${p.thisMonth.rank}` : '—'}</dd>
+          <dd>{rankText(p.thisMonth)}</dd>
         </div>
       </dl>
       <p>

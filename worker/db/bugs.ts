@@ -121,13 +121,20 @@ export async function listBugs(
     limit: number;
     /** Only this reporter's bugs (their profile). */
     userId?: number;
+    /** Only the bugs of the live account of this name: a profile read before its id is known. */
+    reporter?: string;
     /** Include private reports: only for the reporter themself or an admin. */
     includeHidden?: boolean;
+    /**
+     * Also each report's `updated_at` and the first 2,000 characters of its description (what a
+     * feed entry shows), read from the row the list reads anyway: no second round trip.
+     */
+    withText?: boolean;
   },
-): Promise<{ rows: BugListItem[]; next: Cursor | null }> {
+): Promise<{ rows: (BugListItem & { updated_at?: string; description?: string })[]; next: Cursor | null }> {
   const f = { ...opts.filters };
   const userId = opts.userId;
-  let byUsername: string | undefined;
+  let byUsername = opts.reporter;
   let match: RawBuilder<string> | null | undefined;
   if (f.q) {
     // site: and by: are our filters (worker/db/search.ts); the other words go to FTS5, quoted.
@@ -136,7 +143,7 @@ export async function listBugs(
       if (f.domain !== undefined && f.domain !== parsed.site) return { rows: [], next: null };
       f.domain = parsed.site;
     }
-    byUsername = parsed.by;
+    byUsername = parsed.by ?? byUsername;
     if (parsed.words.length) match = matchSql(parsed.words);
     else if (parsed.site === undefined && parsed.by === undefined) return { rows: [], next: null };
   }
@@ -188,7 +195,12 @@ export async function listBugs(
     }
     query = query.orderBy('bugs.created_at', 'desc').orderBy('bugs.id', 'desc');
   }
-  const rows = await query.limit(opts.limit + 1).execute();
+  const rows = await query
+    .$if(opts.withText === true, (q) =>
+      q.select(['bugs.updated_at', sql<string>`substr(bugs.description, 1, 2000)`.as('description')]),
+    )
+    .limit(opts.limit + 1)
+    .execute();
   const page = rows.slice(0, opts.limit);
   const last = page.at(-1);
   const next = rows.length > opts.limit && last ? { createdAt: last.created_at, id: last.id } : null;

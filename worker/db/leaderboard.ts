@@ -1,5 +1,6 @@
-import { sql } from 'kysely';
+import { type SqlBool, sql } from 'kysely';
 import type { DB } from './index';
+import { type DomainRef, domainIdOf, type UserRef, userIdOf } from './refs';
 
 export interface LeaderRow {
   rank: number;
@@ -98,27 +99,44 @@ export async function leaderboardPage(
   return { rows, next };
 }
 
-/** A user's score and competition rank in a period (rank null when they have no points). */
-export async function standing(db: DB, userId: number, period: string) {
+/**
+ * Ranks past this are shown as "#1001+": counting every user above a low score read as many index
+ * entries as there are users (57k rows per profile view at 100k users); the count stops here.
+ */
+export const RANK_CAP = 1000;
+
+/**
+ * A user's score and competition rank in a period (rank null when they have no points), in one
+ * statement: the count of users above stops at `cap` (then `capped`, and rank is cap + 1, "at
+ * least"), so a profile reads at most `cap` index entries however many users there are.
+ */
+export async function standing(db: DB, user: UserRef, period: string, cap = RANK_CAP) {
+  const above = db
+    .selectFrom(
+      db
+        .selectFrom('user_scores as a')
+        .select(sql`1`.as('one'))
+        .where('a.period', '=', period)
+        .where(sql<SqlBool>`a.score > s.score`)
+        .limit(cap)
+        .as('above'),
+    )
+    .select(sql<number>`count(*)`.as('n'));
   const row = await db
-    .selectFrom('user_scores')
-    .select(['score', 'bugs'])
-    .where('user_id', '=', userId)
-    .where('period', '=', period)
+    .selectFrom('user_scores as s')
+    .select(['s.score', 's.bugs', above.as('above')])
+    .where('s.user_id', '=', userIdOf(db, user))
+    .where('s.period', '=', period)
     .executeTakeFirst();
   const score = row?.score ?? 0;
-  if (score <= 0) return { score, bugs: row?.bugs ?? 0, rank: null };
-  const above = await db
-    .selectFrom('user_scores')
-    .select(sql<number>`count(*)`.as('n'))
-    .where('period', '=', period)
-    .where('score', '>', score)
-    .executeTakeFirstOrThrow();
-  return { score, bugs: row?.bugs ?? 0, rank: above.n + 1 };
+  const bugs = row?.bugs ?? 0;
+  if (score <= 0) return { score, bugs, rank: null, capped: false };
+  const n = row?.above ?? 0;
+  return { score, bugs, rank: n + 1, capped: n >= cap };
 }
 
 /** The newest ledger rows of a user, with the bug they were for (if the viewer may see it). */
-export async function pointsHistory(db: DB, userId: number, limit = 20) {
+export async function pointsHistory(db: DB, user: UserRef, limit = 20) {
   return db
     .selectFrom('points')
     .leftJoin('bugs', 'bugs.id', 'points.bug_id')
@@ -132,26 +150,28 @@ export async function pointsHistory(db: DB, userId: number, limit = 20) {
       'bugs.is_hidden as bug_hidden',
       'bugs.status as bug_status',
     ])
-    .where('points.user_id', '=', userId)
+    .where('points.user_id', '=', userIdOf(db, user))
     .orderBy('points.created_at', 'desc')
     .orderBy('points.id', 'desc')
     .limit(limit)
     .execute();
 }
 
-/** Top reporters of public, non-spam bugs on one domain. */
-export async function topReporters(db: DB, domainId: number, limit = 5) {
+/**
+ * Top reporters of public, non-spam bugs on one domain: the first entries of the
+ * domain_reporters counter (migration 0013), so a domain with a million reports costs what one
+ * with ten does. A deleted account ranks nowhere (its reports stay); it is skipped as read.
+ */
+export async function topReporters(db: DB, domain: DomainRef, limit = 5) {
   return db
-    .selectFrom('bugs')
-    .innerJoin('users', 'users.id', 'bugs.user_id')
-    .select(['users.username', sql<number>`count(*)`.as('bugs')])
-    .where('bugs.domain_id', '=', domainId)
-    .where('bugs.is_hidden', '=', 0)
-    .where('bugs.status', '!=', 'spam')
-    .where('users.deleted_at', 'is', null) // a deleted account's reports stay, but it ranks nowhere
-    .groupBy('users.id')
-    .orderBy('bugs', 'desc')
-    .orderBy('users.id', 'asc')
+    .selectFrom('domain_reporters')
+    .innerJoin('users', 'users.id', 'domain_reporters.user_id')
+    .select(['users.username', 'domain_reporters.bugs'])
+    .where('domain_reporters.domain_id', '=', domainIdOf(db, domain))
+    .where('domain_reporters.bugs', '>', 0)
+    .where('users.deleted_at', 'is', null)
+    .orderBy('domain_reporters.bugs', 'desc')
+    .orderBy('domain_reporters.user_id', 'asc')
     .limit(limit)
     .execute();
 }

@@ -3,4 +3,4 @@
  * so a rollout never sends traffic to code whose schema is missing. tests/migrations.test.ts
  * fails when a new file in migrations/ is not named here.
  */
-export const LATEST_MIGRATION = '0012_scale.sql';
+export const LATEST_MIGRATION = '0013_pages.sql';

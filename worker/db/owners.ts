@@ -3,6 +3,7 @@ import type { Actor } from '../lib/states';
 import type { Cursor } from './bugs';
 import type { DB } from './index';
 import { notifyQueries } from './notifications';
+import { type DomainRef, domainIdOf } from './refs';
 import { type Label, type OwnerMethod, type Role, type Severity, STATES, type State } from './schema';
 
 /**
@@ -15,11 +16,11 @@ import { type Label, type OwnerMethod, type Role, type Severity, STATES, type St
 export const CLAIM_TTL_DAYS = 7;
 
 /** Does this user own this domain? One primary-key lookup. */
-export async function isDomainOwner(db: DB, userId: number, domainId: number): Promise<boolean> {
+export async function isDomainOwner(db: DB, userId: number, domain: DomainRef): Promise<boolean> {
   const row = await db
     .selectFrom('domain_owners')
     .select('user_id')
-    .where('domain_id', '=', domainId)
+    .where('domain_id', '=', domainIdOf(db, domain))
     .where('user_id', '=', userId)
     .executeTakeFirst();
   return row !== undefined;

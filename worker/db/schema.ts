@@ -16,6 +16,7 @@ export interface Database {
   bug_counts: BugCountsTable;
   bug_totals: BugTotalsTable;
   site_totals: SiteTotalsTable;
+  domain_reporters: DomainReportersTable;
   search_terms: SearchTermsTable;
   bugs_fts: BugsFtsTable;
   write_limits: WriteLimitsTable;
@@ -205,6 +206,13 @@ export interface BugTotalsTable {
   label: Label;
   status: 'open' | 'closed';
   n: number;
+}
+
+/** Public, non-spam reports per (domain, signed-in reporter), kept by triggers on bugs (migration 0013). */
+export interface DomainReportersTable {
+  domain_id: number;
+  user_id: number;
+  bugs: number;
 }
 
 /** Site-wide counts kept by triggers (migration 0012): `public_domains` = domains with a public bug. */

@@ -1,6 +1,7 @@
 import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
 import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
 import type { DB } from './index';
+import { type DomainRef, domainIdOf } from './refs';
 import type { BugEventsTable, State } from './schema';
 
 /** A bug by id, or one a batch names by subquery (e.g. `(SELECT max(id) FROM bugs)`). */
@@ -129,18 +130,20 @@ function histogram(rows: { kind: string; bucket: number; n: number }[], kind: 't
   return out;
 }
 
-/** A domain's scorecard: its counters and the medians read from its histograms (two key reads). */
-export async function scorecard(db: DB, domainId: number): Promise<Scorecard> {
-  const [counters, cells] = await db.batch<Record<string, number>>([
+/**
+ * A domain's scorecard: its counters and the medians read from its histograms (two key reads,
+ * started together so they share the caller's round trip).
+ */
+export async function scorecard(db: DB, domain: DomainRef): Promise<Scorecard> {
+  const id = domainIdOf(db, domain);
+  const [c, rows] = await Promise.all([
     db
       .selectFrom('domain_scores')
       .select(['reports', 'triaged', 'triaged_week', 'fixed'])
-      .where('domain_id', '=', domainId)
-      .compile(),
-    db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', domainId).compile(),
+      .where('domain_id', '=', id)
+      .executeTakeFirst(),
+    db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', id).execute(),
   ]);
-  const c = counters?.results[0];
-  const rows = (cells?.results ?? []) as unknown as { kind: string; bucket: number; n: number }[];
   return {
     reports: c?.reports ?? 0,
     triaged: c?.triaged ?? 0,
@@ -163,19 +166,26 @@ export interface ResponsiveRow {
 
 /**
  * The "most responsive domains" board: domains with at least 3 public reports, by the share
- * answered within a week, then by reports, read through the domain_scores_board index; their
- * triage medians from the histogram rows of just those domains.
+ * answered within a week, then by reports, read through the domain_scores_board index; each
+ * row carries its domain's triage histogram cells (a JSON array from a key read), so the board
+ * is one statement and one round trip.
  */
 export async function responsiveBoard(db: DB, limit: number): Promise<ResponsiveRow[]> {
   const rows = await db
     .selectFrom('domain_scores')
     .innerJoin('domains', 'domains.id', 'domain_scores.domain_id')
     .select([
-      'domain_scores.domain_id',
       'domains.hostname',
       'domain_scores.reports',
       'domain_scores.fixed',
       'domain_scores.board_score',
+      (eb) =>
+        eb
+          .selectFrom('domain_score_buckets as b')
+          .select(sql<string>`json_group_array(json_array(b.bucket, b.n))`.as('cells'))
+          .whereRef('b.domain_id', '=', 'domain_scores.domain_id')
+          .where('b.kind', '=', 'triage')
+          .as('cells'),
     ])
     .where('domain_scores.board_score', 'is not', null)
     .orderBy('domain_scores.board_score', 'desc')
@@ -183,41 +193,29 @@ export async function responsiveBoard(db: DB, limit: number): Promise<Responsive
     .orderBy('domain_scores.domain_id', 'asc')
     .limit(limit)
     .execute();
-  if (rows.length === 0) return [];
-  const cells = await db
-    .selectFrom('domain_score_buckets')
-    .select(['domain_id', 'kind', 'bucket', 'n'])
-    .where(
-      'domain_id',
-      'in',
-      rows.map((r) => r.domain_id),
-    )
-    .where('kind', '=', 'triage')
-    .execute();
-  return rows.map((r, i) => ({
-    rank: i + 1,
-    hostname: r.hostname,
-    reports: r.reports,
-    fixed: r.fixed,
-    boardScore: r.board_score ?? 0,
-    triage: medianOfBuckets(
-      histogram(
-        cells.filter((c) => c.domain_id === r.domain_id),
-        'triage',
-      ),
-    ),
-  }));
+  return rows.map((r, i) => {
+    const cells = (JSON.parse(r.cells ?? '[]') as [number, number][]).map(([bucket, n]) => ({
+      kind: 'triage',
+      bucket,
+      n,
+    }));
+    return {
+      rank: i + 1,
+      hostname: r.hostname,
+      reports: r.reports,
+      fixed: r.fixed,
+      boardScore: r.board_score ?? 0,
+      triage: medianOfBuckets(histogram(cells, 'triage')),
+    };
+  });
 }
 
 /** What the security.txt look-up found for a domain (null: never looked up) and whether anyone owns it. */
-export async function domainStanding(db: DB, domainId: number) {
+export async function domainStanding(db: DB, domain: DomainRef) {
+  const id = domainIdOf(db, domain);
   const [contact, owner] = await Promise.all([
-    db
-      .selectFrom('domain_contacts')
-      .select(['status', 'notified_at'])
-      .where('domain_id', '=', domainId)
-      .executeTakeFirst(),
-    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', domainId).limit(1).executeTakeFirst(),
+    db.selectFrom('domain_contacts').select(['status', 'notified_at']).where('domain_id', '=', id).executeTakeFirst(),
+    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', id).limit(1).executeTakeFirst(),
   ]);
   return { contact: contact ?? null, claimed: owner !== undefined };
 }

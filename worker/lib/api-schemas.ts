@@ -129,7 +129,12 @@ export const ProfileResponse = z.object({
   username: z.string(),
   joined: isoTime,
   points: z.object({ all: z.int(), month: z.int(), period: z.string() }),
-  rank: z.object({ all: z.int().nullable(), month: z.int().nullable() }),
+  rank: z.object({
+    all: z.int().nullable(),
+    month: z.int().nullable(),
+    /** True: the rank is a lower bound (more than RANK_CAP users above; "#1001+" on the page). */
+    capped: z.object({ all: z.boolean(), month: z.boolean() }),
+  }),
   bugs: z.array(BugListItemSchema),
   next: cursor,
   history: z.array(z.looseObject({ score: z.int(), reason: z.string(), created_at: isoTime })),

@@ -13,11 +13,17 @@ const NAME = /^[A-Za-z_][A-Za-z0-9_.:-]*$/;
 
 /** Characters XML 1.0 does not allow at all (control characters but tab, LF, CR; lone surrogates). */
 const INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const HAS_INVALID = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+const HAS_SPECIAL = /[&<>"']/;
 
-/** Text or attribute value as XML: & < > " ' escaped, characters XML forbids dropped. */
+/**
+ * Text or attribute value as XML: & < > " ' escaped, characters XML forbids dropped; the
+ * replacing passes are skipped for text that needs none (a feed escapes 50 entries' text on every request).
+ */
 export function escapeXml(text: string): string {
-  return text
-    .replace(INVALID, '')
+  const clean = HAS_INVALID.test(text) ? text.replace(INVALID, '') : text;
+  if (!HAS_SPECIAL.test(clean)) return clean;
+  return clean
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -30,28 +36,41 @@ export function el(name: string, attrs?: XmlNode['attrs'], ...children: XmlNode[
   return { name, attrs, children };
 }
 
+/** Element and attribute names already checked against NAME (names are ours: a few dozen). */
+const checkedNames = new Set<string>();
+
+function checkName(name: string, what: string): void {
+  if (checkedNames.has(name)) return;
+  if (!NAME.test(name)) throw new Error(`renderXml: bad ${what} name ${JSON.stringify(name)}`);
+  checkedNames.add(name);
+}
+
 /** Serialises a tree (with the XML declaration when `declaration`). */
 export function renderXml(node: XmlNode, declaration = true): string {
   const out: string[] = declaration ? ['<?xml version="1.0" encoding="utf-8"?>\n'] : [];
   const walk = (n: XmlNode) => {
-    if (!NAME.test(n.name)) throw new Error(`renderXml: bad element name ${JSON.stringify(n.name)}`);
+    checkName(n.name, 'element');
     out.push('<', n.name);
-    for (const [k, v] of Object.entries(n.attrs ?? {})) {
-      if (v === undefined) continue;
-      if (!NAME.test(k)) throw new Error(`renderXml: bad attribute name ${JSON.stringify(k)}`);
-      out.push(' ', k, '="', escapeXml(v), '"');
+    const attrs = n.attrs;
+    if (attrs) {
+      for (const k in attrs) {
+        const v = attrs[k];
+        if (v === undefined) continue;
+        checkName(k, 'attribute');
+        out.push(' ', k, '="', escapeXml(v), '"');
+      }
     }
-    const kids = (n.children ?? []).filter((c): c is XmlNode | string => c !== null && c !== undefined && c !== false);
-    if (kids.length === 0) {
-      out.push('/>');
-      return;
-    }
-    out.push('>');
-    for (const c of kids) {
+    let open = false;
+    for (const c of n.children ?? []) {
+      if (c === null || c === undefined || c === false) continue;
+      if (!open) {
+        out.push('>');
+        open = true;
+      }
       if (typeof c === 'string') out.push(escapeXml(c));
       else walk(c);
     }
-    out.push('</', n.name, '>');
+    out.push(open ? `</${n.name}>` : '/>');
   };
   walk(node);
   return out.join('');
@@ -83,8 +102,11 @@ export interface AtomFeed {
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 
+const CANONICAL = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
 /** An RFC 3339 timestamp (what Atom's date constructs require), from any ISO time D1 stored. */
 export function rfc3339(iso: string): string {
+  if (CANONICAL.test(iso)) return iso; // what D1 stores: already the form toISOString() gives
   const t = Date.parse(iso);
   return Number.isNaN(t) ? new Date(0).toISOString() : new Date(t).toISOString();
 }

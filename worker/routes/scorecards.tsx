@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { jsxRenderer } from 'hono/jsx-renderer';
 import { z } from 'zod';
 import { Badge, badgeText, EmbedResponsive, ResponsivePage, ResponsiveTable } from '../../views/scorecards';
-import { findDomain } from '../db/bugs';
 import { responsiveBoard, scorecard } from '../db/scorecards';
 import * as api from '../lib/api-schemas';
 import { operation } from '../lib/openapi';
@@ -95,8 +94,8 @@ scorecards.get(
   zValidator('param', badgeParam, rejectInvalid(404, 'That is not a domain we know.')),
   async (c) => {
     const hostname = c.req.valid('param').file;
-    const domain = await findDomain(c.var.db, hostname);
-    const card = domain ? await scorecard(c.var.db, domain.id) : null;
+    // By host name in one round trip: an unknown domain has no counters, so its card is empty.
+    const card = await scorecard(c.var.db, { hostname });
     const svg = await (<Badge hostname={hostname} text={badgeText(card)} />).toString();
     return c.body(svg, 200, {
       'Content-Type': 'image/svg+xml; charset=utf-8',

@@ -68,17 +68,20 @@ site.get(
   async (c) => {
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
-    const domain = await findDomain(db, hostname);
-    if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     const user = c.var.user;
-    const [open, closed, top, card, standing, owner] = await Promise.all([
+    // Every read names the domain by its host name (a subquery), so none waits for the id and
+    // all of them go to D1 in one round trip (worker/db/batching.ts).
+    const ref = { hostname };
+    const [domain, open, closed, top, card, standing, owner] = await Promise.all([
+      findDomain(db, hostname),
       listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
       listBugs(db, { filters: { domain: hostname, status: 'ended' }, limit: DEFAULT_PAGE_SIZE }),
-      topReporters(db, domain.id),
-      scorecard(db, domain.id),
-      domainStanding(db, domain.id),
-      user && user.role !== 'admin' ? isDomainOwner(db, user.id, domain.id) : Promise.resolve(user?.role === 'admin'),
+      topReporters(db, ref),
+      scorecard(db, ref),
+      domainStanding(db, ref),
+      user && user.role !== 'admin' ? isDomainOwner(db, user.id, ref) : Promise.resolve(user?.role === 'admin'),
     ]);
+    if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
     // A domain whose only reports are private or spam must not reveal that it exists (its
     // security.txt status included) to anyone but its owners and the admins.
     if (open.rows.length === 0 && closed.rows.length === 0 && !owner) fail(404, `No public bugs on ${hostname} yet.`);
