@@ -63,7 +63,7 @@ export async function actorFor(
 }
 
 /** A domain's owners, earliest first (the claim page and the console list them). */
-export async function ownersOf(db: DB, domainId: DomainRef): Promise<OwnerRow[]> {
+export async function ownersOf(db: DB, domainId: DomainIdExpr): Promise<OwnerRow[]> {
   return db
     .selectFrom('domain_owners as o')
     .innerJoin('users as u', 'u.id', 'o.user_id')
@@ -193,7 +193,7 @@ export interface Claim {
 }
 
 /** This user's claim on the domain, expired or not. */
-export async function findClaim(db: DB, domainId: DomainRef, userId: number): Promise<Claim | undefined> {
+export async function findClaim(db: DB, domainId: DomainIdExpr, userId: number): Promise<Claim | undefined> {
   return db
     .selectFrom('domain_claims')
     .select(['token', 'created_at', 'expires_at', 'method', 'verified_at'])
@@ -305,7 +305,7 @@ function triageColumns(db: DB) {
  */
 export async function triageList(
   db: DB,
-  domainId: DomainRef,
+  domainId: DomainIdExpr,
   opts: { filters: TriageFilters; cursor?: Cursor | null; limit: number },
 ): Promise<{ rows: TriageRow[]; next: Cursor | null }> {
   const f = opts.filters;
@@ -342,7 +342,7 @@ export const COUNT_CAP = 1000;
  * as "1000+"): one bounded range of bugs_by_domain_state_all per state, all in one statement, so
  * the console costs the same on a domain with a million reports as on one with ten.
  */
-export async function stateCounts(db: DB, domainId: DomainRef): Promise<Partial<Record<State, number>>> {
+export async function stateCounts(db: DB, domainId: DomainIdExpr): Promise<Partial<Record<State, number>>> {
   const [query] = stateCountQueries(db, domainId);
   const row = query ? (await db.executeQuery<Record<string, number | null>>(query)).rows[0] : undefined;
   const out: Partial<Record<State, number>> = {};
@@ -354,7 +354,7 @@ export async function stateCounts(db: DB, domainId: DomainRef): Promise<Partial<
 }
 
 /** The statement of `stateCounts`: one capped count per state, each its own column (plans tested). */
-export function stateCountQueries(db: DB, domainId: DomainRef) {
+export function stateCountQueries(db: DB, domainId: DomainIdExpr) {
   const counts = STATES.map(
     (state) =>
       sql`(SELECT count(*) FROM (SELECT 1 FROM bugs WHERE domain_id = ${domainId} AND state = ${state}
@@ -367,10 +367,10 @@ export function stateCountQueries(db: DB, domainId: DomainRef) {
  * A domain named by a value or by an SQL expression (`managedDomainId`), so a page's reads can
  * name the domain by the host in its URL and all go to D1 together.
  */
-export type DomainRef = number | Expression<number | null>;
+export type DomainIdExpr = number | Expression<number | null>;
 
 /** The id of the domain `host` (NULL when there is none), to name it in a query by its host. */
-export function domainIdOf(host: string): Expression<number | null> {
+export function domainIdByHost(host: string): Expression<number | null> {
   return sql<number | null>`(SELECT hd.id FROM domains hd WHERE hd.hostname = ${host})`;
 }
 

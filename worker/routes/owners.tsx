@@ -19,7 +19,7 @@ import {
   completeClaim,
   currentClaim,
   domainAccess,
-  domainIdOf,
+  domainIdByHost,
   ensureDomain,
   findClaim,
   findDomain,
@@ -111,7 +111,7 @@ async function claimView(c: Context, host: string, extra: Partial<ClaimView> = {
   // The domain (with the user's standing) and their claim, both named by the host: one round trip.
   const [access, found] = await Promise.all([
     domainAccess(c.var.db, host, user.id),
-    findClaim(c.var.db, domainIdOf(host), user.id),
+    findClaim(c.var.db, domainIdByHost(host), user.id),
   ]);
   const claim = access ? (found ?? null) : null;
   const live = claim && !claim.verified_at ? claim : null;
