@@ -1,8 +1,8 @@
 // npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
 // many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
 // `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
-// throughput as a share of the bare route measured by the same Worker right around it (a short
-// bare sample before and after each route, averaged: BENCH_BARE_SECONDS, default 2), and p95 latency under
+// throughput as a share of the bare route measured by the same Worker (before and after the
+// routes, averaged), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
 // shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
 //
@@ -14,7 +14,7 @@
 // version matches (pending migrations are applied to it), so a second run skips the load (the 1M
 // load takes ~9 minutes). BENCH_FRESH=1 reloads.
 // Options (env): BENCH_SIZES (e.g. 100000,1000000), BENCH_SECONDS (per route, default 6),
-// BENCH_BARE_SECONDS (the bare samples around each route, default 2), BENCH_CONCURRENCY (16), BENCH_LEDGER / BENCH_USERS (override the per-size defaults),
+// BENCH_CONCURRENCY (16), BENCH_LEDGER / BENCH_USERS (override the per-size defaults),
 // BENCH_ONLY (substrings joined by |: measure only the routes whose name contains one), BENCH_PORT,
 // BENCH_LOAD_ONLY=1 (load the data and stop).
 import { spawn } from 'node:child_process';
@@ -28,12 +28,6 @@ import { BARE, ROUTES } from './bench-routes.mjs';
 import { d1Query, hashPassword, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
-/**
- * Each route's share is its req/s over the bare route's measured just before and just after it,
- * so the machine's speed drifting during a run (a shared host: run H's bare went from 146 to 183
- * req/s in six minutes) moves both sides of the ratio together.
- */
-const BARE_SECONDS = Number(process.env.BENCH_BARE_SECONDS ?? 2);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_BUGS ?? '100000').split(',').map(Number);
 const ONLY = process.env.BENCH_ONLY;
@@ -214,12 +208,12 @@ function get(url, headers) {
 }
 
 /** Closed-loop load: CONCURRENCY clients, each sending the next request when the last returns. */
-async function measure(url, headers = {}, seconds = SECONDS, warmMs = 1000) {
-  const warmEnd = Date.now() + warmMs;
+async function measure(url, headers = {}) {
+  const warmEnd = Date.now() + 1000;
   while (Date.now() < warmEnd) await get(url, headers);
   const latencies = [];
   let errors = 0;
-  const end = Date.now() + seconds * 1000;
+  const end = Date.now() + SECONDS * 1000;
   await Promise.all(
     Array.from({ length: CONCURRENCY }, async () => {
       while (Date.now() < end) {
@@ -232,7 +226,7 @@ async function measure(url, headers = {}, seconds = SECONDS, warmMs = 1000) {
   );
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { rps: latencies.length / seconds, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
+  return { rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
 }
 
 /** What route entries see (scripts/bench-routes.mjs). */
@@ -284,14 +278,11 @@ async function runWorker(size, loaded, routes, vars) {
   const worker = await startWorker(size.persist, vars);
   try {
     const ctx = context(worker.base, size, loaded);
-    // The bare route's own row: a full sample before and after the routes, averaged. Each route's
-    // share uses the short bare samples right around it (BARE_SECONDS above).
+    // The bare route before and after the routes; shares use the mean of the two, so a load
+    // change on a shared machine during the run moves the baseline with it.
     const bare = await measure(worker.base + BARE.path);
     log(`${size.label} ${vars.length ? 'uncached' : 'cached'} worker, ${BARE.name}: ${bare.rps.toFixed(0)} req/s`);
     const pending = [];
-    /** A short bare sample; the one after a route is the one before the next. */
-    const bareSample = () => measure(worker.base + BARE.path, {}, BARE_SECONDS, 250);
-    let before = await bareSample();
     for (const route of routes) {
       const seeded = route.seed ? await route.seed(ctx) : undefined;
       const path = typeof route.path === 'function' ? route.path(ctx, seeded) : route.path;
@@ -300,12 +291,9 @@ async function runWorker(size, loaded, routes, vars) {
         ...(route.signedIn ? { Cookie: await ctx.signIn() } : {}),
       };
       const r = await measure(worker.base + path, headers);
-      const after = await bareSample();
-      const around = (before.rps + after.rps) / 2;
-      before = after;
-      pending.push([route.name, { ...r, bare: around }]);
+      pending.push([route.name, r]);
       log(
-        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / around).toFixed(2)} of bare around it, ${around.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(2)} of the first bare), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
       );
     }
     const bareAfter = await measure(worker.base + BARE.path);
@@ -317,7 +305,7 @@ async function runWorker(size, loaded, routes, vars) {
       p95: Math.max(bare.p95, bareAfter.p95),
       bare: baseline,
     });
-    for (const [name, r] of pending) out.set(name, r);
+    for (const [name, r] of pending) out.set(name, { ...r, bare: baseline });
   } finally {
     await worker.stop();
   }
@@ -359,7 +347,7 @@ const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} 
 const lines = [
   `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
     `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
-    `${CONCURRENCY} clients, ${SECONDS} s per route, each over the bare route sampled ${BARE_SECONDS} s before and after it · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+    `${CONCURRENCY} clients, ${SECONDS} s per route · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
   '',
   header,
   `| --- | ${bySize.map(() => '---: | ---:').join(' | ')} |`,
