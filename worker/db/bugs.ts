@@ -86,25 +86,28 @@ export function decodeCursor(raw: string): Cursor | null {
   return { createdAt: m[1], id: Number(m[2]) };
 }
 
+/** What a list row shows of a bug (bugColumns, similarByTitle). */
+const LIST_COLUMNS = [
+  'bugs.id',
+  'bugs.title',
+  'bugs.url',
+  'bugs.label',
+  'bugs.severity',
+  'bugs.status',
+  'bugs.state',
+  'bugs.is_hidden',
+  'bugs.upvotes',
+  'bugs.created_at',
+  'domains.hostname',
+  'users.username',
+] as const;
+
 function bugColumns(db: DB) {
   return db
     .selectFrom('bugs')
     .innerJoin('domains', 'domains.id', 'bugs.domain_id')
     .leftJoin('users', 'users.id', 'bugs.user_id')
-    .select([
-      'bugs.id',
-      'bugs.title',
-      'bugs.url',
-      'bugs.label',
-      'bugs.severity',
-      'bugs.status',
-      'bugs.state',
-      'bugs.is_hidden',
-      'bugs.upvotes',
-      'bugs.created_at',
-      'domains.hostname',
-      'users.username',
-    ]);
+    .select(LIST_COLUMNS);
 }
 
 /**
@@ -319,20 +322,7 @@ export async function similarByTitle(
     .crossJoin('bugs')
     .innerJoin('domains', 'domains.id', 'bugs.domain_id')
     .leftJoin('users', 'users.id', 'bugs.user_id')
-    .select([
-      'bugs.id',
-      'bugs.title',
-      'bugs.url',
-      'bugs.label',
-      'bugs.severity',
-      'bugs.status',
-      'bugs.state',
-      'bugs.is_hidden',
-      'bugs.upvotes',
-      'bugs.created_at',
-      'domains.hostname',
-      'users.username',
-    ])
+    .select(LIST_COLUMNS)
     .whereRef('bugs.id', '=', 'c.id')
     .where('bugs.is_hidden', '=', 0)
     .where('bugs.status', '=', 'open');
