@@ -1,6 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
+import type { CompiledQuery } from 'kysely';
 import { expect } from 'vitest';
-import { createDb } from '../worker/db';
+import { createDb, type DB } from '../worker/db';
 import { findBugById, insertBug, type NewBugInput } from '../worker/db/bugs';
 import { markSpam, setOpenClosed } from '../worker/db/interactions';
 
@@ -191,4 +192,28 @@ export async function mailsTo(
     .bind(to)
     .all<{ id: number; subject: string; text_body: string; status: string }>();
   return results;
+}
+
+/** Every EXPLAIN QUERY PLAN line of these compiled queries, on the test D1. */
+export async function planLines(queries: CompiledQuery[]): Promise<string[]> {
+  const plans: string[] = [];
+  for (const q of queries) {
+    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
+      .bind(...q.parameters)
+      .all<{ detail: string }>();
+    plans.push(...results.map((r) => r.detail));
+  }
+  return plans;
+}
+
+/** Runs a data function on a Kysely that records the SQL it sends (at least one query); every plan line of it. */
+export async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
+  const queries: CompiledQuery[] = [];
+  await fn(
+    createDb(env.DB, (e) => {
+      if (e.level === 'query') queries.push(e.query);
+    }),
+  );
+  expect(queries.length).toBeGreaterThan(0);
+  return planLines(queries);
 }

@@ -1,11 +1,9 @@
 import { env } from 'cloudflare:workers';
-import type { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDb, type DB } from '../worker/db';
 import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
 import { duplicatesOf, entryEvent, hasFlagged, timeline } from '../worker/db/states';
-import { call, seedBug, signUp, uniqueHost } from './helpers';
+import { call, plansOf, seedBug, signUp, uniqueHost } from './helpers';
 
 let monthCounter = 0;
 /** A month no other test writes to, so each test owns its leaderboard. */
@@ -144,24 +142,6 @@ describe('leaderboard', () => {
 });
 
 describe('query plans: hot queries use indexes, never a full scan', () => {
-  /** Runs a real data function on a Kysely that records the SQL it sends. */
-  async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
-    const queries: CompiledQuery[] = [];
-    const db = createDb(env.DB, (e) => {
-      if (e.level === 'query') queries.push(e.query);
-    });
-    await fn(db);
-    expect(queries.length).toBeGreaterThan(0);
-    const plans: string[] = [];
-    for (const q of queries) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-        .bind(...q.parameters)
-        .all<{ detail: string }>();
-      plans.push(...results.map((r) => r.detail));
-    }
-    return plans;
-  }
-
   function expectIndexed(plans: string[]) {
     for (const p of plans) {
       expect(p, p).not.toMatch(/^SCAN (bugs|points|user_scores)\b/);

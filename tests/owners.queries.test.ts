@@ -1,31 +1,15 @@
 import { env } from 'cloudflare:workers';
 import type { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDb, type DB } from '../worker/db';
+import { createDb } from '../worker/db';
 import { listBugs } from '../worker/db/bugs';
 import { listNotifications, unreadCount } from '../worker/db/notifications';
 import { ownedDomains, stateCountQueries, triageList } from '../worker/db/owners';
 import { findSessionUser } from '../worker/db/users';
+import { planLines, plansOf } from './helpers';
 
 /** The console and notification lists read an index range, never a whole table, and never sort. */
 describe('query plans: owner console and notifications use indexes, never a full scan', () => {
-  async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
-    const queries: CompiledQuery[] = [];
-    const db = createDb(env.DB, (e) => {
-      if (e.level === 'query') queries.push(e.query);
-    });
-    await fn(db);
-    expect(queries.length).toBeGreaterThan(0);
-    const plans: string[] = [];
-    for (const q of queries) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-        .bind(...q.parameters)
-        .all<{ detail: string }>();
-      plans.push(...results.map((r) => r.detail));
-    }
-    return plans;
-  }
-
   function expectIndexed(plans: string[]) {
     for (const p of plans) {
       // (A bounded sub-select, such as the capped counts, shows as "SCAN (subquery-N)"; a SELECT without FROM as "SCAN CONSTANT ROW".)
@@ -54,13 +38,7 @@ describe('query plans: owner console and notifications use indexes, never a full
   });
 
   it('the console counts: per state, one bounded covering-index range of the domain', async () => {
-    const plans: string[] = [];
-    for (const q of stateCountQueries(createDb(env.DB), 1)) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-        .bind(...q.parameters)
-        .all<{ detail: string }>();
-      plans.push(...results.map((r) => r.detail));
-    }
+    const plans = await planLines(stateCountQueries(createDb(env.DB), 1));
     expectIndexed(plans);
     expect(plans.join('\n')).toMatch(/COVERING INDEX bugs_by_domain_state_all/);
   });
@@ -104,10 +82,7 @@ describe('query plans: feed entries are read with their list, through its index'
       expect(queries).toHaveLength(1);
       const q = queries[0]!;
       expect(q.sql).toMatch(/substr\(bugs\.description, 1, 2000\)/);
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-        .bind(...q.parameters)
-        .all<{ detail: string }>();
-      const plan = results.map((r) => r.detail).join('\n');
+      const plan = (await planLines([q])).join('\n');
       expect(plan, JSON.stringify(opts)).toMatch(/SEARCH bugs USING INDEX bugs_(recent|by_label|by_domain\w*|by_user)/);
       expect(plan, JSON.stringify(opts)).not.toMatch(/TEMP B-TREE|SCAN bugs/);
     }

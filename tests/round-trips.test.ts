@@ -1,5 +1,4 @@
 import { env } from 'cloudflare:workers';
-import type { CompiledQuery } from 'kysely';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProfileView } from '../views/profile';
 import { createDb, type DB } from '../worker/db';
@@ -8,7 +7,7 @@ import { findDomain } from '../worker/db/bugs';
 import { standing, topReporters } from '../worker/db/leaderboard';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
 import { responsiveBoard, scorecard } from '../worker/db/scorecards';
-import { call, db, seedBug, signUp, uniqueHost, withVars } from './helpers';
+import { call, db, plansOf, seedBug, signUp, uniqueHost, withVars } from './helpers';
 
 /**
  * Issue 16: a D1 round trip costs about as much as the rest of a request, so each public page
@@ -73,20 +72,6 @@ async function usageOf(fn: (db: DB) => Promise<unknown>) {
   return usage;
 }
 
-/** Every plan line of the SQL `fn` sends. */
-async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string> {
-  const queries: CompiledQuery[] = [];
-  await fn(createDb(env.DB, (e) => void (e.level === 'query' && queries.push(e.query))));
-  const plans: string[] = [];
-  for (const q of queries) {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-      .bind(...q.parameters)
-      .all<{ detail: string }>();
-    plans.push(...results.map((r) => r.detail));
-  }
-  return plans.join('\n');
-}
-
 /** Adds `n` public reports by `userId` on the domain of `bugId`, in one statement. */
 async function moreBugs(bugId: number, userId: number | null, n: number) {
   await env.DB.prepare(
@@ -148,7 +133,7 @@ describe('the domain page reads the same rows with 10 or 1,000 reports', () => {
     await moreBugs(first, a.id, 500);
     await moreBugs(first, b.id, 500);
     expect(await read()).toBe(before);
-    const plan = await plansOf((d) => topReporters(d, { hostname: host }));
+    const plan = (await plansOf((d) => topReporters(d, { hostname: host }))).join('\n');
     expect(plan).toMatch(/SEARCH domain_reporters USING (COVERING )?INDEX domain_reporters_top/);
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN/);
   });
@@ -206,7 +191,7 @@ describe('the user page reads in one round trip, and a bounded number of rows', 
       );
     expect(view(capped)).toContain('<dd>#4+</dd>');
     expect(view({ ...capped, capped: false })).toContain('<dd>#4</dd>');
-    const plan = await plansOf((d) => standing(d, { username: last.username }, period));
+    const plan = (await plansOf((d) => standing(d, { username: last.username }, period))).join('\n');
     expect(plan).toMatch(/SEARCH a USING COVERING INDEX user_scores_rank/);
     expect(plan).not.toMatch(/TEMP B-TREE|SCAN user_scores/);
   });

@@ -1,29 +1,11 @@
 import { env } from 'cloudflare:workers';
-import type { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
-import { createDb, type DB } from '../worker/db';
+import { createDb } from '../worker/db';
 import { listBugs, statsOverview } from '../worker/db/bugs';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
 import { editBug } from '../worker/db/revisions';
 import { ftsMatch, MAX_EXPANSION, parseSearch } from '../worker/db/search';
-import { call, db, seedBug, signUp, uniqueHost } from './helpers';
-
-/** Runs a data function on a Kysely that records the SQL it sends; returns every plan line. */
-async function plansOf(fn: (db: DB) => Promise<unknown>): Promise<string[]> {
-  const queries: CompiledQuery[] = [];
-  const logged = createDb(env.DB, (e) => {
-    if (e.level === 'query') queries.push(e.query);
-  });
-  await fn(logged);
-  const plans: string[] = [];
-  for (const q of queries) {
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-      .bind(...q.parameters)
-      .all<{ detail: string }>();
-    plans.push(...results.map((r) => r.detail));
-  }
-  return plans;
-}
+import { call, db, plansOf, seedBug, signUp, uniqueHost } from './helpers';
 
 const ids = async (q: string, extra: { domain?: string } = {}) =>
   (await listBugs(db(), { filters: { q, ...extra }, limit: 50 })).rows.map((r) => r.id);

@@ -3,7 +3,7 @@ import type { CompiledQuery } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { createDb } from '../worker/db';
 import { SIMILAR_CANDIDATES, similarByTitle } from '../worker/db/bugs';
-import { seedBug, uniqueHost } from './helpers';
+import { planLines, seedBug, uniqueHost } from './helpers';
 
 // The report form's "is it one of these?" hint by title (worker/db/bugs.ts similarByTitle) costs
 // the same at any size: each word's newest matches, scored by shared words.
@@ -16,11 +16,7 @@ describe('similar titles: bounded at any size', () => {
     });
     await similarByTitle(logged, 'Checkout button broken on the cart page', null);
     expect(queries).toHaveLength(1);
-    const [q] = queries;
-    const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q?.sql}`)
-      .bind(...(q?.parameters ?? []))
-      .all<{ detail: string }>();
-    const plan = results.map((r) => r.detail);
+    const plan = await planLines(queries);
     expect(plan.filter((d) => /VIRTUAL TABLE INDEX/.test(d))).toHaveLength(4); // checkout, button, broken, cart
     expect(plan).toContain('SEARCH bugs USING INTEGER PRIMARY KEY (rowid=?)');
     expect(plan.some((d) => /^(SCAN|SEARCH) bugs USING (COVERING )?INDEX/.test(d))).toBe(false);

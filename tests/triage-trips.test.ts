@@ -6,7 +6,7 @@ import { batchedD1 } from '../worker/db/batching';
 import { listBugs } from '../worker/db/bugs';
 import { meteredD1, newD1Usage } from '../worker/db/metered';
 import { managedDomainId, stateCountQueries, triageConsole, triageList } from '../worker/db/owners';
-import { call, seedBug, signUp, uniqueHost } from './helpers';
+import { call, planLines, seedBug, signUp, uniqueHost } from './helpers';
 
 /**
  * Issue 16: a D1 round trip costs about as much as the rest of a request, so each of these routes
@@ -185,13 +185,7 @@ describe('triageConsole: the data behind the console', () => {
     await triageList(logged, managed, { filters: {}, limit: 25 });
     await triageList(logged, managed, { filters: { state: 'new' }, limit: 25 });
     queries.push(...stateCountQueries(logged, managed));
-    const plans: string[] = [];
-    for (const q of queries) {
-      const { results } = await env.DB.prepare(`EXPLAIN QUERY PLAN ${q.sql}`)
-        .bind(...q.parameters)
-        .all<{ detail: string }>();
-      plans.push(...results.map((r) => r.detail));
-    }
+    const plans = await planLines(queries);
     const all = plans.join('\n');
     for (const p of plans) expect(p, all).not.toMatch(/^SCAN (?!\(subquery-\d+\)|CONSTANT ROW)|TEMP B-TREE/);
     expect(all).toMatch(/SEARCH bugs USING INDEX bugs_by_domain_all \(domain_id=\?\)/);
