@@ -1,6 +1,7 @@
-import { type SqlBool, sql } from 'kysely';
+import { type Expression, ParseJSONResultsPlugin, type SqlBool, sql } from 'kysely';
+import { jsonObjectFrom } from 'kysely/helpers/sqlite';
 import type { DB } from './index';
-import { type DomainRef, domainIdOf, type UserRef, userIdOf } from './refs';
+import { type UserRef, userIdOf } from './refs';
 
 export interface LeaderRow {
   rank: number;
@@ -105,12 +106,21 @@ export async function leaderboardPage(
  */
 export const RANK_CAP = 1000;
 
+/** A user's score and rank in one period, as the profile shows it. */
+export interface Standing {
+  score: number;
+  bugs: number;
+  /** Competition rank; null when the user has no points in the period. */
+  rank: number | null;
+  /** The count of users above stopped at the cap: the rank is "at least". */
+  capped: boolean;
+}
+
 /**
- * A user's score and competition rank in a period (rank null when they have no points), in one
- * statement: the count of users above stops at `cap` (then `capped`, and rank is cap + 1, "at
- * least"), so a profile reads at most `cap` index entries however many users there are.
+ * The user's score row in a period with the count of users above it, stopping at `cap`, so a
+ * profile reads at most `cap` index entries however many users there are.
  */
-export async function standing(db: DB, user: UserRef, period: string, cap = RANK_CAP) {
+function standingQuery(db: DB, userId: Expression<number>, period: string, cap: number) {
   const above = db
     .selectFrom(
       db
@@ -122,17 +132,52 @@ export async function standing(db: DB, user: UserRef, period: string, cap = RANK
         .as('above'),
     )
     .select(sql<number>`count(*)`.as('n'));
-  const row = await db
+  return db
     .selectFrom('user_scores as s')
     .select(['s.score', 's.bugs', above.as('above')])
-    .where('s.user_id', '=', userIdOf(db, user))
-    .where('s.period', '=', period)
-    .executeTakeFirst();
+    .where('s.user_id', '=', userId)
+    .where('s.period', '=', period);
+}
+
+function standingOf(
+  row: { score: number; bugs: number; above: number | null } | null | undefined,
+  cap: number,
+): Standing {
   const score = row?.score ?? 0;
   const bugs = row?.bugs ?? 0;
   if (score <= 0) return { score, bugs, rank: null, capped: false };
   const n = row?.above ?? 0;
   return { score, bugs, rank: n + 1, capped: n >= cap };
+}
+
+/**
+ * The head of a profile in ONE statement on the user's row (the name matches ignoring case;
+ * deleted accounts are nobody): the account, and its all-time and `month` standing as JSON
+ * sub-selects. Undefined: no such reporter. One statement instead of three, because each
+ * statement in a batch costs the Worker more than these index reads cost SQLite
+ * (ARCHITECTURE.md, "One round trip per page").
+ */
+export async function profileFacts(db: DB, username: string, month: string, cap = RANK_CAP) {
+  const row = await db
+    .selectFrom('users as u')
+    .select((eb) => [
+      'u.id',
+      'u.username',
+      'u.created_at',
+      jsonObjectFrom(standingQuery(db, eb.ref('u.id'), 'all', cap)).as('all_time'),
+      jsonObjectFrom(standingQuery(db, eb.ref('u.id'), month, cap)).as('month'),
+    ])
+    .where('u.username', '=', username)
+    .where('u.deleted_at', 'is', null)
+    // Only the two JSON columns can start with { or [ (user names cannot; see usernameSchema).
+    .withPlugin(new ParseJSONResultsPlugin())
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    user: { id: row.id, username: row.username, created_at: row.created_at },
+    allTime: standingOf(row.all_time, cap),
+    thisMonth: standingOf(row.month, cap),
+  };
 }
 
 /** The newest ledger rows of a user, with the bug they were for (if the viewer may see it). */
@@ -162,16 +207,15 @@ export async function pointsHistory(db: DB, user: UserRef, limit = 20) {
  * domain_reporters counter (migration 0013), so a domain with a million reports costs what one
  * with ten does. A deleted account ranks nowhere (its reports stay); it is skipped as read.
  */
-export async function topReporters(db: DB, domain: DomainRef, limit = 5) {
+export function topReportersOf(db: DB, domainId: Expression<number>, limit = 5) {
   return db
     .selectFrom('domain_reporters')
     .innerJoin('users', 'users.id', 'domain_reporters.user_id')
     .select(['users.username', 'domain_reporters.bugs'])
-    .where('domain_reporters.domain_id', '=', domainIdOf(db, domain))
+    .where('domain_reporters.domain_id', '=', domainId)
     .where('domain_reporters.bugs', '>', 0)
     .where('users.deleted_at', 'is', null)
     .orderBy('domain_reporters.bugs', 'desc')
     .orderBy('domain_reporters.user_id', 'asc')
-    .limit(limit)
-    .execute();
+    .limit(limit);
 }

@@ -1,6 +1,8 @@
-import { type CompiledQuery, type RawBuilder, sql } from 'kysely';
+import { type CompiledQuery, ParseJSONResultsPlugin, type RawBuilder, sql } from 'kysely';
+import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/sqlite';
 import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
 import type { DB } from './index';
+import { topReportersOf } from './leaderboard';
 import { type DomainRef, domainIdOf } from './refs';
 import type { BugEventsTable, State } from './schema';
 
@@ -144,14 +146,7 @@ export async function scorecard(db: DB, domain: DomainRef): Promise<Scorecard> {
       .executeTakeFirst(),
     db.selectFrom('domain_score_buckets').select(['kind', 'bucket', 'n']).where('domain_id', '=', id).execute(),
   ]);
-  return {
-    reports: c?.reports ?? 0,
-    triaged: c?.triaged ?? 0,
-    triagedWeek: c?.triaged_week ?? 0,
-    fixed: c?.fixed ?? 0,
-    triage: medianOfBuckets(histogram(rows, 'triage')),
-    fix: medianOfBuckets(histogram(rows, 'fix')),
-  };
+  return cardOf(c, rows);
 }
 
 export interface ResponsiveRow {
@@ -210,12 +205,78 @@ export async function responsiveBoard(db: DB, limit: number): Promise<Responsive
   });
 }
 
-/** What the security.txt look-up found for a domain (null: never looked up) and whether anyone owns it. */
-export async function domainStanding(db: DB, domain: DomainRef) {
-  const id = domainIdOf(db, domain);
-  const [contact, owner] = await Promise.all([
-    db.selectFrom('domain_contacts').select(['status', 'notified_at']).where('domain_id', '=', id).executeTakeFirst(),
-    db.selectFrom('domain_owners').select('user_id').where('domain_id', '=', id).limit(1).executeTakeFirst(),
-  ]);
-  return { contact: contact ?? null, claimed: owner !== undefined };
+/** The scorecard of a domain's counters and histogram cells, as read. */
+function cardOf(
+  c: { reports: number; triaged: number; triaged_week: number; fixed: number } | null | undefined,
+  cells: { kind: string; bucket: number; n: number }[],
+): Scorecard {
+  return {
+    reports: c?.reports ?? 0,
+    triaged: c?.triaged ?? 0,
+    triagedWeek: c?.triaged_week ?? 0,
+    fixed: c?.fixed ?? 0,
+    triage: medianOfBuckets(histogram(cells, 'triage')),
+    fix: medianOfBuckets(histogram(cells, 'fix')),
+  };
+}
+
+/**
+ * Everything the domain page shows beside its two lists, as ONE statement on the domain's row:
+ * its scorecard, what the security.txt look-up found, whether anyone owns it (and whether
+ * `viewerId` does), and its top reporters, each a JSON sub-select. Undefined: no such domain.
+ * One statement instead of seven, because each statement in a batch costs the Worker more than
+ * these key reads cost SQLite (ARCHITECTURE.md, "One round trip per page").
+ */
+export async function domainFacts(db: DB, hostname: string, viewerId: number | null) {
+  const row = await db
+    .selectFrom('domains as d')
+    .where('d.hostname', '=', hostname)
+    .select((eb) => [
+      'd.id',
+      jsonObjectFrom(
+        eb
+          .selectFrom('domain_scores')
+          .select(['reports', 'triaged', 'triaged_week', 'fixed'])
+          .whereRef('domain_scores.domain_id', '=', 'd.id'),
+      ).as('counters'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('domain_score_buckets')
+          .select(['kind', 'bucket', 'n'])
+          .whereRef('domain_score_buckets.domain_id', '=', 'd.id'),
+      ).as('cells'),
+      jsonObjectFrom(
+        eb
+          .selectFrom('domain_contacts')
+          .select(['status', 'notified_at'])
+          .whereRef('domain_contacts.domain_id', '=', 'd.id'),
+      ).as('contact'),
+      eb
+        .exists(eb.selectFrom('domain_owners').select('user_id').whereRef('domain_owners.domain_id', '=', 'd.id'))
+        .as('claimed'),
+      eb
+        .exists(
+          eb
+            .selectFrom('domain_owners')
+            .select('user_id')
+            .whereRef('domain_owners.domain_id', '=', 'd.id')
+            // No viewer: a user id no row has, so the answer is "no".
+            .where('domain_owners.user_id', '=', viewerId ?? 0),
+        )
+        .as('owner'),
+      jsonArrayFrom(topReportersOf(db, eb.ref('d.id'))).as('top'),
+    ])
+    // The JSON columns come back as text; only they can start with { or [ here (host names,
+    // user names, states and timestamps cannot).
+    .withPlugin(new ParseJSONResultsPlugin())
+    .executeTakeFirst();
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    card: cardOf(row.counters, row.cells),
+    contact: row.contact ?? null,
+    claimed: Boolean(row.claimed),
+    owner: Boolean(row.owner),
+    top: row.top,
+  };
 }

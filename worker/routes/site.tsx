@@ -6,10 +6,8 @@ import { DomainPage } from '../../views/domain';
 import { ScorecardSection } from '../../views/scorecards';
 import { StatsBlock, StatsPage } from '../../views/stats';
 import { pingDb } from '../db';
-import { bugStats, encodeCursor, findDomain, listBugs, statsOverview } from '../db/bugs';
-import { topReporters } from '../db/leaderboard';
-import { isDomainOwner } from '../db/owners';
-import { domainStanding, scorecard } from '../db/scorecards';
+import { bugStats, encodeCursor, listBugs, statsOverview } from '../db/bugs';
+import { domainFacts } from '../db/scorecards';
 import * as api from '../lib/api-schemas';
 import { apiError, fail, jsonError } from '../lib/errors';
 import { log } from '../lib/log';
@@ -69,19 +67,18 @@ site.get(
     const { hostname } = c.req.valid('param');
     const db = c.var.db;
     const user = c.var.user;
-    // Every read names the domain by its host name (a subquery), so none waits for the id and
-    // all of them go to D1 in one round trip (worker/db/batching.ts).
-    const ref = { hostname };
-    const [domain, open, closed, top, card, standing, owner] = await Promise.all([
-      findDomain(db, hostname),
+    // The two lists name the domain by its host name, so neither waits for its id, and all three
+    // statements go to D1 in one round trip (worker/db/batching.ts); the third is everything
+    // else the page shows, as JSON sub-selects on the domain's row (domainFacts).
+    const [facts, open, closed] = await Promise.all([
+      domainFacts(db, hostname, user && user.role !== 'admin' ? user.id : null),
       listBugs(db, { filters: { domain: hostname, status: 'open' }, limit: DEFAULT_PAGE_SIZE }),
       listBugs(db, { filters: { domain: hostname, status: 'ended' }, limit: DEFAULT_PAGE_SIZE }),
-      topReporters(db, ref),
-      scorecard(db, ref),
-      domainStanding(db, ref),
-      user && user.role !== 'admin' ? isDomainOwner(db, user.id, ref) : Promise.resolve(user?.role === 'admin'),
     ]);
-    if (!domain) fail(404, `No public bugs on ${hostname} yet.`);
+    if (!facts) fail(404, `No public bugs on ${hostname} yet.`);
+    const owner = user?.role === 'admin' || facts.owner;
+    const { card, top } = facts;
+    const standing = { claimed: facts.claimed, contact: facts.contact };
     // A domain whose only reports are private or spam must not reveal that it exists (its
     // security.txt status included) to anyone but its owners and the admins.
     if (open.rows.length === 0 && closed.rows.length === 0 && !owner) fail(404, `No public bugs on ${hostname} yet.`);

@@ -7,8 +7,7 @@ import { qs } from '../../views/components/format';
 import { ProfileView } from '../../views/profile';
 import { monthKey } from '../db';
 import { decodeCursor, encodeCursor, listBugs } from '../db/bugs';
-import { pointsHistory, standing } from '../db/leaderboard';
-import { findProfileUser } from '../db/users';
+import { pointsHistory, profileFacts } from '../db/leaderboard';
 import * as api from '../lib/api-schemas';
 import { fail } from '../lib/errors';
 import { operation } from '../lib/openapi';
@@ -39,14 +38,13 @@ const profile = createFactory<AppEnv>().createHandlers(validName, validPage, asy
   const guess = viewer?.role === 'admin' || viewer?.username.toLowerCase() === username.toLowerCase();
   const bugPage = (includeHidden: boolean) =>
     listBugs(db, { reporter: username, includeHidden, cursor, limit: PROFILE_BUGS_PER_PAGE });
-  const [user, allTime, thisMonth, guessedPage, history] = await Promise.all([
-    findProfileUser(db, username),
-    standing(db, ref, 'all'),
-    standing(db, ref, month),
+  const [facts, guessedPage, history] = await Promise.all([
+    profileFacts(db, username, month),
     bugPage(guess),
     pointsHistory(db, ref),
   ]);
-  if (!user) fail(404, NO_SUCH_REPORTER);
+  if (!facts) fail(404, NO_SUCH_REPORTER);
+  const { user, allTime, thisMonth } = facts;
   const isOwner = viewer?.id === user.id;
   const maySeeHidden = isOwner || viewer?.role === 'admin';
   const page = maySeeHidden === guess ? guessedPage : await bugPage(maySeeHidden);
