@@ -1,8 +1,8 @@
 // npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
 // many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
 // `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
-// throughput as a share of the bare route measured by the same Worker (before and after the
-// routes, averaged), and p95 latency under
+// throughput as a share of the bare route measured by the same Worker right around it (a bare
+// sample as long as the route's before and after each route, averaged), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
 // shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
 //
@@ -278,11 +278,18 @@ async function runWorker(size, loaded, routes, vars) {
   const worker = await startWorker(size.persist, vars);
   try {
     const ctx = context(worker.base, size, loaded);
-    // The bare route before and after the routes; shares use the mean of the two, so a load
-    // change on a shared machine during the run moves the baseline with it.
+    // Each route's share is its req/s over the bare route's measured just before and just after
+    // it, so the machine's speed drifting during a run (a shared host: run H's bare went from 146
+    // to 183 req/s in six minutes, run K's from 172 to 194) moves both sides of the ratio
+    // together. The bare samples are as long as the route's, with the same warm-up: run J's 2 s
+    // samples read higher than 6 s ones of the same Worker, so shorter ones would not compare.
+    // The bare route's own row is the mean of the first and last of them.
     const bare = await measure(worker.base + BARE.path);
     log(`${size.label} ${vars.length ? 'uncached' : 'cached'} worker, ${BARE.name}: ${bare.rps.toFixed(0)} req/s`);
     const pending = [];
+    /** A bare sample; the one after a route is the one before the next. */
+    const bareSample = () => measure(worker.base + BARE.path);
+    let before = bare;
     for (const route of routes) {
       const seeded = route.seed ? await route.seed(ctx) : undefined;
       const path = typeof route.path === 'function' ? route.path(ctx, seeded) : route.path;
@@ -291,12 +298,15 @@ async function runWorker(size, loaded, routes, vars) {
         ...(route.signedIn ? { Cookie: await ctx.signIn() } : {}),
       };
       const r = await measure(worker.base + path, headers);
-      pending.push([route.name, r]);
+      const after = await bareSample();
+      const around = (before.rps + after.rps) / 2;
+      before = after;
+      pending.push([route.name, { ...r, bare: around }]);
       log(
-        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(2)} of the first bare), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / around).toFixed(2)} of bare around it, ${around.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
       );
     }
-    const bareAfter = await measure(worker.base + BARE.path);
+    const bareAfter = before;
     const baseline = (bare.rps + bareAfter.rps) / 2;
     log(`${size.label} ${BARE.name} again: ${bareAfter.rps.toFixed(0)} req/s; baseline ${baseline.toFixed(0)} req/s`);
     out.set(vars.length ? BARE.name : `${BARE.name} (cached worker)`, {
@@ -305,7 +315,7 @@ async function runWorker(size, loaded, routes, vars) {
       p95: Math.max(bare.p95, bareAfter.p95),
       bare: baseline,
     });
-    for (const [name, r] of pending) out.set(name, { ...r, bare: baseline });
+    for (const [name, r] of pending) out.set(name, r);
   } finally {
     await worker.stop();
   }
@@ -347,7 +357,7 @@ const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} 
 const lines = [
   `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
     `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
-    `${CONCURRENCY} clients, ${SECONDS} s per route · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+    `${CONCURRENCY} clients, ${SECONDS} s per route, each over the bare route sampled ${SECONDS} s right before and after it · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
   '',
   header,
   `| --- | ${bySize.map(() => '---: | ---:').join(' | ')} |`,
