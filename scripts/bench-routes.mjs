@@ -67,6 +67,8 @@ const evidenceOnce = (ctx) => {
 };
 
 export const ROUTES = [
+  // The method's control: the bare route against itself should read 1.00 (measurePaired in bench.mjs).
+  { name: 'control: the bare route itself', path: '/api/health' },
   // Bug list fragments
   { name: 'fragment: /api/bugs (newest 25)', path: '/api/bugs', headers: hx },
   { name: 'fragment: /api/bugs?label=security', path: '/api/bugs?label=security', headers: hx },

@@ -1,8 +1,8 @@
 // npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
 // many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
 // `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
-// throughput as a share of the bare route measured by the same Worker right around it (a bare
-// sample as long as the route's before and after each route, averaged), and p95 latency under
+// throughput as a share of the bare route measured by the same Worker in the same seconds (the
+// clients alternate between the route and the bare route every 1.5 s: measurePaired), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
 // shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
 //
@@ -207,26 +207,57 @@ function get(url, headers) {
   });
 }
 
-/** Closed-loop load: CONCURRENCY clients, each sending the next request when the last returns. */
-async function measure(url, headers = {}) {
+/** Length of one phase of measurePaired(): short against the machine's drift, long against a phase's edges. */
+const PHASE_MS = 1500;
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/**
+ * The route and the bare route measured under the same conditions: CONCURRENCY closed-loop
+ * clients send the route for PHASE_MS, then the bare route for PHASE_MS, and so on, SECONDS of
+ * each. A request counts for the phase it started in; each side's req/s is its requests over its
+ * phases' time. This shared machine's speed moves by 15% within seconds (the bare route read
+ * 136 to 205 req/s in one run), so a route and a baseline measured even a few seconds apart
+ * (runs A–L) compared different machines; alternating every 1.5 s, both see the same one.
+ */
+async function measurePaired(url, headers, bareUrl) {
   const warmEnd = Date.now() + 1000;
   while (Date.now() < warmEnd) await get(url, headers);
-  const latencies = [];
-  let errors = 0;
-  const end = Date.now() + SECONDS * 1000;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (Date.now() < end) {
-        const t = performance.now();
-        const status = await get(url, headers);
-        latencies.push(performance.now() - t);
-        if (status !== 200) errors += 1;
-      }
-    }),
-  );
-  latencies.sort((a, b) => a - b);
-  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { rps: latencies.length / SECONDS, p50: pct(50), p95: pct(95), requests: latencies.length, errors };
+  const sides = { route: { latencies: [], errors: 0, ms: 0 }, bare: { latencies: [], errors: 0, ms: 0 } };
+  let phase = 'route';
+  let running = true;
+  const clients = Array.from({ length: CONCURRENCY }, async () => {
+    while (running) {
+      const side = sides[phase];
+      const t = performance.now();
+      const status = await (phase === 'route' ? get(url, headers) : get(bareUrl, {}));
+      side.latencies.push(performance.now() - t);
+      if (status !== 200) side.errors += 1;
+    }
+  });
+  const phases = Math.max(1, Math.round((SECONDS * 1000) / PHASE_MS));
+  for (let i = 0; i < 2 * phases; i++) {
+    // route, bare, bare, route, route, bare, …: a steady drift favours neither side.
+    phase = (i + 1) % 4 < 2 ? 'route' : 'bare';
+    const t = performance.now();
+    await new Promise((r) => setTimeout(r, PHASE_MS));
+    sides[phase].ms += performance.now() - t;
+  }
+  running = false;
+  await Promise.all(clients);
+  const result = (side) => {
+    side.latencies.sort((a, b) => a - b);
+    return {
+      rps: side.latencies.length / (side.ms / 1000),
+      p50: percentile(side.latencies, 50),
+      p95: percentile(side.latencies, 95),
+      requests: side.latencies.length,
+      errors: side.errors,
+    };
+  };
+  return { route: result(sides.route), bare: result(sides.bare) };
 }
 
 /** What route entries see (scripts/bench-routes.mjs). */
@@ -278,18 +309,12 @@ async function runWorker(size, loaded, routes, vars) {
   const worker = await startWorker(size.persist, vars);
   try {
     const ctx = context(worker.base, size, loaded);
-    // Each route's share is its req/s over the bare route's measured just before and just after
-    // it, so the machine's speed drifting during a run (a shared host: run H's bare went from 146
-    // to 183 req/s in six minutes, run K's from 172 to 194) moves both sides of the ratio
-    // together. The bare samples are as long as the route's, with the same warm-up: run J's 2 s
-    // samples read higher than 6 s ones of the same Worker, so shorter ones would not compare.
-    // The bare route's own row is the mean of the first and last of them.
-    const bare = await measure(worker.base + BARE.path);
-    log(`${size.label} ${vars.length ? 'uncached' : 'cached'} worker, ${BARE.name}: ${bare.rps.toFixed(0)} req/s`);
+    // Each route is measured in phases alternating with the bare route (measurePaired), and its
+    // share is over the bare route's req/s in those same seconds. The bare route's own row is the
+    // mean over all of them.
     const pending = [];
-    /** A bare sample; the one after a route is the one before the next. */
-    const bareSample = () => measure(worker.base + BARE.path);
-    let before = bare;
+    const bareRuns = [];
+    log(`${size.label} ${vars.length ? 'uncached' : 'cached'} worker`);
     for (const route of routes) {
       const seeded = route.seed ? await route.seed(ctx) : undefined;
       const path = typeof route.path === 'function' ? route.path(ctx, seeded) : route.path;
@@ -297,22 +322,23 @@ async function runWorker(size, loaded, routes, vars) {
         ...(typeof route.headers === 'function' ? route.headers(ctx, seeded) : route.headers),
         ...(route.signedIn ? { Cookie: await ctx.signIn() } : {}),
       };
-      const r = await measure(worker.base + path, headers);
-      const after = await bareSample();
-      const around = (before.rps + after.rps) / 2;
-      before = after;
-      pending.push([route.name, { ...r, bare: around }]);
+      const { route: r, bare } = await measurePaired(worker.base + path, headers, worker.base + BARE.path);
+      bareRuns.push(bare);
+      pending.push([route.name, { ...r, bare: bare.rps }]);
       log(
-        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / around).toFixed(2)} of bare around it, ${around.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(2)} of bare in the same seconds, ${bare.rps.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
       );
     }
-    const bareAfter = before;
-    const baseline = (bare.rps + bareAfter.rps) / 2;
-    log(`${size.label} ${BARE.name} again: ${bareAfter.rps.toFixed(0)} req/s; baseline ${baseline.toFixed(0)} req/s`);
+    const baseline = bareRuns.reduce((a, b) => a + b.rps, 0) / bareRuns.length;
+    const lowest = Math.min(...bareRuns.map((b) => b.rps));
+    const highest = Math.max(...bareRuns.map((b) => b.rps));
+    log(
+      `${size.label} ${BARE.name}: ${baseline.toFixed(0)} req/s on average (${lowest.toFixed(0)}–${highest.toFixed(0)})`,
+    );
     out.set(vars.length ? BARE.name : `${BARE.name} (cached worker)`, {
-      ...bare,
       rps: baseline,
-      p95: Math.max(bare.p95, bareAfter.p95),
+      p95: Math.max(...bareRuns.map((b) => b.p95)),
+      errors: bareRuns.reduce((a, b) => a + b.errors, 0),
       bare: baseline,
     });
     for (const [name, r] of pending) out.set(name, r);
@@ -357,7 +383,7 @@ const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} 
 const lines = [
   `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
     `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
-    `${CONCURRENCY} clients, ${SECONDS} s per route, each over the bare route sampled ${SECONDS} s right before and after it · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+    `${CONCURRENCY} clients, ${SECONDS} s per route, alternating with the bare route every ${PHASE_MS / 1000} s (${SECONDS} s of each) · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
   '',
   header,
   `| --- | ${bySize.map(() => '---: | ---:').join(' | ')} |`,
