@@ -2,7 +2,7 @@
 // many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
 // `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
 // throughput as a share of the bare route measured by the same Worker in the same seconds (the
-// clients alternate between the route and the bare route every 1.5 s: measurePaired), and p95 latency under
+// clients alternate between the route and the bare route every second: measurePaired), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
 // shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
 //
@@ -208,56 +208,88 @@ function get(url, headers) {
 }
 
 /** Length of one phase of measurePaired(): short against the machine's drift, long against a phase's edges. */
-const PHASE_MS = 1500;
+const PHASE_MS = 1000;
 
 function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+function median(values) {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(v.length / 2);
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
 /**
  * The route and the bare route measured under the same conditions: CONCURRENCY closed-loop
  * clients send the route for PHASE_MS, then the bare route for PHASE_MS, and so on, SECONDS of
- * each. A request counts for the phase it started in; each side's req/s is its requests over its
- * phases' time. This shared machine's speed moves by 15% within seconds (the bare route read
- * 136 to 205 req/s in one run), so a route and a baseline measured even a few seconds apart
- * (runs A–L) compared different machines; alternating every 1.5 s, both see the same one.
+ * each (route, bare, bare, route, route, bare, …: a steady drift favours neither side). A request
+ * counts for the phase it started in. This shared machine's speed moves by 15% within seconds
+ * (the bare route read 136 to 205 req/s in one run, and a 1–2 s stall can land in any sample), so
+ * a route and a baseline measured even seconds apart compared different machines (runs A–L).
+ * `share` is the median over the SECONDS adjacent route/bare phase pairs of route req/s over bare
+ * req/s, so one stalled phase moves it little; `shareAll` is all route seconds over all bare
+ * seconds, and both are printed.
  */
 async function measurePaired(url, headers, bareUrl) {
   const warmEnd = Date.now() + 1000;
   while (Date.now() < warmEnd) await get(url, headers);
-  const sides = { route: { latencies: [], errors: 0, ms: 0 }, bare: { latencies: [], errors: 0, ms: 0 } };
-  let phase = 'route';
+  const phases = 2 * Math.max(1, Math.round((SECONDS * 1000) / PHASE_MS));
+  const kinds = Array.from({ length: phases }, (_, i) => ((i + 1) % 4 < 2 ? 'route' : 'bare'));
+  const started = Array.from({ length: phases }, () => 0);
+  const ms = Array.from({ length: phases }, () => 0);
+  const latencies = { route: [], bare: [] };
+  const errors = { route: 0, bare: 0 };
+  let phase = 0;
   let running = true;
   const clients = Array.from({ length: CONCURRENCY }, async () => {
     while (running) {
-      const side = sides[phase];
+      const at = phase;
+      const kind = kinds[at];
+      started[at] += 1;
       const t = performance.now();
-      const status = await (phase === 'route' ? get(url, headers) : get(bareUrl, {}));
-      side.latencies.push(performance.now() - t);
-      if (status !== 200) side.errors += 1;
+      const status = await (kind === 'route' ? get(url, headers) : get(bareUrl, {}));
+      latencies[kind].push(performance.now() - t);
+      if (status !== 200) errors[kind] += 1;
     }
   });
-  const phases = Math.max(1, Math.round((SECONDS * 1000) / PHASE_MS));
-  for (let i = 0; i < 2 * phases; i++) {
-    // route, bare, bare, route, route, bare, …: a steady drift favours neither side.
-    phase = (i + 1) % 4 < 2 ? 'route' : 'bare';
+  for (; phase < phases; phase++) {
     const t = performance.now();
     await new Promise((r) => setTimeout(r, PHASE_MS));
-    sides[phase].ms += performance.now() - t;
+    ms[phase] = performance.now() - t;
+    if (phase === phases - 1) running = false;
   }
-  running = false;
+  phase = phases - 1; // requests started after the last phase count for it, and are few
   await Promise.all(clients);
-  const result = (side) => {
-    side.latencies.sort((a, b) => a - b);
+  const rate = (i) => started[i] / (ms[i] / 1000);
+  const pairs = [];
+  for (let i = 0; i + 1 < phases; i += 2) {
+    const [r, b] = kinds[i] === 'route' ? [i, i + 1] : [i + 1, i];
+    pairs.push(rate(r) / rate(b));
+  }
+  const total = (kind) => {
+    let n = 0;
+    let t = 0;
+    for (let i = 0; i < phases; i++) {
+      if (kinds[i] !== kind) continue;
+      n += started[i];
+      t += ms[i];
+    }
+    return n / (t / 1000);
+  };
+  const summary = (kind) => {
+    const l = latencies[kind].sort((a, b) => a - b);
     return {
-      rps: side.latencies.length / (side.ms / 1000),
-      p50: percentile(side.latencies, 50),
-      p95: percentile(side.latencies, 95),
-      requests: side.latencies.length,
-      errors: side.errors,
+      rps: total(kind),
+      p50: percentile(l, 50),
+      p95: percentile(l, 95),
+      requests: l.length,
+      errors: errors[kind],
     };
   };
-  return { route: result(sides.route), bare: result(sides.bare) };
+  const route = summary('route');
+  const bare = summary('bare');
+  return { route: { ...route, share: median(pairs), shareAll: route.rps / bare.rps, pairs }, bare };
 }
 
 /** What route entries see (scripts/bench-routes.mjs). */
@@ -326,7 +358,7 @@ async function runWorker(size, loaded, routes, vars) {
       bareRuns.push(bare);
       pending.push([route.name, { ...r, bare: bare.rps }]);
       log(
-        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${(r.rps / bare.rps).toFixed(2)} of bare in the same seconds, ${bare.rps.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
+        `${size.label} ${route.name}: ${r.rps.toFixed(0)} req/s (${r.share.toFixed(2)} of bare: median of pairs ${r.pairs.map((x) => x.toFixed(2)).join(' ')}; ${r.shareAll.toFixed(2)} over all seconds, bare ${bare.rps.toFixed(0)} req/s), p50 ${r.p50.toFixed(1)} ms, p95 ${r.p95.toFixed(1)} ms${r.errors ? `, ${r.errors} non-200` : ''}`,
       );
     }
     const baseline = bareRuns.reduce((a, b) => a + b.rps, 0) / bareRuns.length;
@@ -336,6 +368,8 @@ async function runWorker(size, loaded, routes, vars) {
       `${size.label} ${BARE.name}: ${baseline.toFixed(0)} req/s on average (${lowest.toFixed(0)}–${highest.toFixed(0)})`,
     );
     out.set(vars.length ? BARE.name : `${BARE.name} (cached worker)`, {
+      share: 1,
+      shareAll: 1,
       rps: baseline,
       p95: Math.max(...bareRuns.map((b) => b.p95)),
       errors: bareRuns.reduce((a, b) => a + b.errors, 0),
@@ -379,24 +413,24 @@ for (const size of sizes) {
 if (process.env.BENCH_LOAD_ONLY === '1') process.exit(0);
 
 const names = [...new Set(bySize.flatMap((s) => [...s.results.keys()]))];
-const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} | p95 at ${s.size.label}`).join(' | ')} |`;
+const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} | over all seconds | p95 at ${s.size.label}`).join(' | ')} |`;
 const lines = [
   `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
     `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
-    `${CONCURRENCY} clients, ${SECONDS} s per route, alternating with the bare route every ${PHASE_MS / 1000} s (${SECONDS} s of each) · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+    `${CONCURRENCY} clients, ${SECONDS} s per route, alternating with the bare route every ${PHASE_MS / 1000} s (${SECONDS} s of each; share: the median over the ${SECONDS} route/bare pairs) · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
   '',
   header,
-  `| --- | ${bySize.map(() => '---: | ---:').join(' | ')} |`,
+  `| --- | ${bySize.map(() => '---: | ---: | ---:').join(' | ')} |`,
 ];
 const misses = [];
 for (const name of names) {
   const cells = bySize.map((s) => {
     const r = s.results.get(name);
-    if (!r) return '– | –';
-    const share = r.rps / r.bare;
+    if (!r) return '– | – | –';
+    const share = r.share;
     const bad = !name.startsWith('bare') && (share < GOAL_SHARE || r.p95 > GOAL_P95_MS);
     if (bad) misses.push(`${name} at ${s.size.label}: ${share.toFixed(2)} of bare, p95 ${r.p95.toFixed(0)} ms`);
-    return `${bad ? '**' : ''}${share.toFixed(2)}${bad ? '**' : ''} | ${r.p95.toFixed(0)} ms${r.errors ? ` (${r.errors} non-200)` : ''}`;
+    return `${bad ? '**' : ''}${share.toFixed(2)}${bad ? '**' : ''} | ${r.shareAll.toFixed(2)} | ${r.p95.toFixed(0)} ms${r.errors ? ` (${r.errors} non-200)` : ''}`;
   });
   lines.push(`| ${name} | ${cells.join(' | ')} |`);
 }
