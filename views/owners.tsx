@@ -327,23 +327,23 @@ export function TriageItem(p: { hostname: string; item: TriageRowView; error?: s
       ) : null}
       {moves.length > 0 ? (
         // One form per report, one button per move (the button's name/value is the move), in a
-        // group named by the report's title, so each button is "Accept" in "<title>" without
+        // fieldset (a group) named by the report's title, so each button is "Accept" in "<title>" without
         // repeating the title 7 times a row: the console shows 25 reports with up to 7 moves
         // each, and its bytes are most of its cost (ARCHITECTURE.md "One round trip per page").
-        <HtmxForm action={`/domains/${enc(p.hostname)}/triage/${row.id}/state`} target={`#${id}`} disable="find button">
-          <div class="triage-moves" role="group" aria-labelledby={`${id}-title`}>
+        <HtmxForm action={`/domains/${enc(p.hostname)}/triage/${row.id}/state`} target={`#${id}`}>
+          <fieldset class="triage-moves" aria-labelledby={`${id}-title`}>
             {moves.map((to) =>
               to === 'duplicate' ? (
                 <a class="button" href={`/bugs/${row.id}#state-panel`}>
                   {MOVE_LABELS[to]}
                 </a>
               ) : (
-                <button name="state" value={to}>
+                <button type="submit" name="state" value={to}>
                   {MOVE_LABELS[to] ?? STATE_NAMES[to]}
                 </button>
               ),
             )}
-          </div>
+          </fieldset>
         </HtmxForm>
       ) : null}
     </li>

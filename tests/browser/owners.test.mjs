@@ -37,7 +37,7 @@ async function as(username, javaScriptEnabled) {
 async function move(page, js, bugId, label, stateName) {
   const before = page.url();
   const row = page.locator(`#report-${bugId}`);
-  // The moves are a group named by the report's title, so "Accept" says which report.
+  // The moves are a fieldset (a group) named by the report's title, so "Accept" says which report.
   const title = (await row.locator('.bug-title').textContent()).trim();
   await row.getByRole('group', { name: title, exact: true }).getByRole('button', { name: label, exact: true }).click();
   await page.locator(`#report-${bugId} .tag.state-${stateName}`).waitFor();
