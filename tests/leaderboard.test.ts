@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { periodName } from '../views/leaderboard';
 import { bugStats, bugsByLabel, bugsPerDay, listBugs } from '../worker/db/bugs';
 import { decodeLeaderCursor, leaderboardPage } from '../worker/db/leaderboard';
 import { duplicatesOf, entryEvent, hasFlagged, timeline } from '../worker/db/states';
@@ -33,6 +34,21 @@ async function setScore(userId: number, period: string, score: number, bugs = 1)
 }
 
 type Leaders = { leaders: { rank: number; username: string; points: number; bugs: number }[]; next: string | null };
+
+describe('period names', () => {
+  it('name every month as Intl does for English, and "all" as All time', () => {
+    for (let m = 1; m <= 12; m++) {
+      const intl = new Date(Date.UTC(2026, m - 1, 1)).toLocaleString('en', {
+        month: 'long',
+        year: 'numeric',
+        timeZone: 'UTC',
+      });
+      expect(periodName(`2026-${String(m).padStart(2, '0')}`)).toBe(intl);
+    }
+    expect(periodName('2031-02')).toBe('February 2031');
+    expect(periodName('all')).toBe('All time');
+  });
+});
 
 describe('leaderboard', () => {
   it('ranks by score with shared ranks for ties (1, 2, 2, 4), ties by earliest user id, zero scores left out', async () => {

@@ -18,9 +18,29 @@ export interface LeaderboardProps {
   viewer?: string | null | undefined;
 }
 
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * "November 2026" from "2026-11". A table, not toLocaleString(): that builds an
+ * Intl.DateTimeFormat per call, which the CPU profile of a profile page showed costing more than
+ * the rest of its rendering (ARCHITECTURE.md, "One round trip per page").
+ */
 function monthName(period: string): string {
   const [y, m] = period.split('-').map(Number) as [number, number];
-  return new Date(Date.UTC(y, m - 1, 1)).toLocaleString('en', { month: 'long', year: 'numeric', timeZone: 'UTC' });
+  return `${MONTHS[m - 1] ?? period} ${y}`;
 }
 
 export function periodName(period: string): string {
