@@ -1,12 +1,12 @@
 // npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
-// many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
-// `wrangler dev --log-level warn` on it and measures, per route of scripts/bench-routes.mjs,
+// many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts the
+// Worker on it as `wrangler dev` does but without DevTools (scripts/bench-worker.mjs) and measures, per route of scripts/bench-routes.mjs,
 // throughput as a share of the bare route measured by the same Worker in the same seconds (the
 // clients alternate between the route and the bare route every second: measurePaired), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
 // shows whether a route's cost is flat in N. Append the table to scripts/bench-results.md.
 //
-// Uncached rows run on a Worker started with `--var EMBED_CACHE:off --var PAGE_CACHE:off` (the
+// Uncached rows run on a Worker started with the vars EMBED_CACHE=off and PAGE_CACHE=off (the
 // bench-only switches: neither the embed cache nor the page cache is read or written); rows marked
 // `cached` run on a Worker with its caches, each Worker with its own bare baseline.
 //
@@ -25,7 +25,7 @@ import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BARE, ROUTES } from './bench-routes.mjs';
-import { d1Query, hashPassword, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
+import { d1Query, hashPassword, root, wrangler, wranglerEnv } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
@@ -159,23 +159,13 @@ async function startWorker(persist, vars = []) {
   if (!existsSync(join(root, '.dev.vars'))) {
     writeFileSync(join(root, '.dev.vars'), `JWT_SECRET=${'b'.repeat(48)}\n`);
   }
-  const child = spawn(
-    wranglerBin,
-    [
-      'dev',
-      '--local',
-      '--port',
-      String(port),
-      '--ip',
-      '127.0.0.1',
-      '--log-level',
-      'warn',
-      '--persist-to',
-      persist,
-      ...vars.flatMap((v) => ['--var', v]),
-    ],
-    { cwd: root, env: wranglerEnv, stdio: ['ignore', 'inherit', 'inherit'], detached: true },
-  );
+  // scripts/bench-worker.mjs: `wrangler dev` without its DevTools inspector (why: see there).
+  const child = spawn(process.execPath, [join(root, 'scripts', 'bench-worker.mjs'), String(port), persist, ...vars], {
+    cwd: root,
+    env: { ...wranglerEnv, WRANGLER_LOG_PATH: join(root, '.bench', 'logs') },
+    stdio: ['ignore', 'inherit', 'inherit'],
+    detached: true,
+  });
   const base = `http://127.0.0.1:${port}`;
   const exited = new Promise((r) => child.once('exit', r));
   /** Stops the Worker and waits until it has exited, so the next one can take the same port. */
@@ -192,7 +182,7 @@ async function startWorker(persist, vars = []) {
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error('wrangler dev did not start');
+  throw new Error('the bench Worker (scripts/bench-worker.mjs) did not start');
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
