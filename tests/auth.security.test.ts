@@ -1,9 +1,16 @@
 import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../worker/app';
 import { hashPassword } from '../worker/lib/password';
-import { SESSION_AUDIENCE, SESSION_ISSUER, SESSION_SECONDS } from '../worker/lib/session';
+import {
+  CLOCK_TOLERANCE_SECONDS,
+  SESSION_AUDIENCE,
+  SESSION_ISSUER,
+  SESSION_SECONDS,
+  sessionKey,
+  verifySession,
+} from '../worker/lib/session';
 import { call, count, PASSWORD, seedBug, sessionCookie, signUp, uniqueHost } from './helpers';
 
 const key = () => new TextEncoder().encode(env.JWT_SECRET);
@@ -175,6 +182,30 @@ describe('auth security: forged and stale session tokens', () => {
     await expectSignedOut(cookieOf(await token(u.id, { exp: now + 100 * 365 * 24 * 3600 })));
     await expectSignedOut(cookieOf(await token(u.id, { exp: now + SESSION_SECONDS + 60 })));
     await expectSignedOut(cookieOf(await token(u.id, { iat: now - SESSION_SECONDS - 60, exp: now + 60 })));
+  });
+
+  it('a token that passed once is checked for its age again at every use (the isolate remembers it)', async () => {
+    const u = await signUp('remembered');
+    const now = Math.floor(Date.now() / 1000);
+    const hour = await token(u.id, { exp: now + 60 });
+    const week = await token(u.id, { exp: now + SESSION_SECONDS });
+    const k = sessionKey(env.JWT_SECRET); // the key the Worker uses: the same object every time
+    expect(await verifySession(k, hour)).toMatchObject({ userId: u.id });
+    expect(await verifySession(k, week)).toMatchObject({ userId: u.id });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime((now + 60 + CLOCK_TOLERANCE_SECONDS + 1) * 1000);
+      expect(await verifySession(k, hour)).toBeNull(); // expired since it was remembered
+      expect(await verifySession(k, week)).toMatchObject({ userId: u.id });
+      vi.setSystemTime((now + SESSION_SECONDS + CLOCK_TOLERANCE_SECONDS + 1) * 1000);
+      expect(await verifySession(k, week)).toBeNull(); // a session old
+    } finally {
+      vi.useRealTimers();
+    }
+    // Remembered under one key, never accepted under another.
+    const other = await token(u.id);
+    expect(await verifySession(k, other)).toMatchObject({ userId: u.id });
+    expect(await verifySession(sessionKey('another-secret-that-is-at-least-32-bytes'), other)).toBeNull();
   });
 
   it('a cookie from before logout', async () => {

@@ -55,13 +55,58 @@ export async function signSession(key: Uint8Array, s: SessionClaims): Promise<st
     .sign(key);
 }
 
+/** How many verified tokens one isolate remembers (each about 300 bytes). */
+const VERIFIED_MAX = 1000;
+
+/**
+ * Tokens this isolate has verified, per key: their claims and the seconds they were issued and
+ * expire. A token is a signed, immutable string, so once its signature and claims have passed they
+ * stay passed; only time can end it, and verifySession checks that again on every use. The HMAC
+ * (and jose's key import) are about a third of a signed-in page's own CPU under `npm run bench`
+ * (ARCHITECTURE.md "One round trip per page"). Revocation is not here: it is the session check's
+ * job (users.session_version and session_key, middleware/session.ts), and it still runs.
+ */
+const verified = new WeakMap<Uint8Array, Map<string, { claims: SessionClaims; iat: number; exp: number }>>();
+
+/** Whether a token issued at `iat` and expiring at `exp` may still be used at `now` (seconds). */
+function current(iat: number, exp: number, now: number): boolean {
+  return now < exp + CLOCK_TOLERANCE_SECONDS && now <= iat + SESSION_SECONDS + CLOCK_TOLERANCE_SECONDS;
+}
+
 /**
  * The claims of a valid token, or null. Only HS256 is accepted (no `none`, no HS512 with the
  * same key), and issuer, audience, expiry and our own claims must all be present and right:
  * `sub` a canonical id, `iat` not in the future and at most a session old (jose maxTokenAge),
  * `exp` no later than a session after `iat`, `ver` a positive integer, `sk` a session key.
+ * A token this isolate already verified with this key is only checked for its age again.
  */
 export async function verifySession(key: Uint8Array, token: string): Promise<SessionClaims | null> {
+  let known = verified.get(key);
+  const seen = known?.get(token);
+  if (seen) {
+    if (current(seen.iat, seen.exp, Math.floor(Date.now() / 1000))) return { ...seen.claims };
+    known?.delete(token);
+    return null;
+  }
+  const claims = await verifyFully(key, token);
+  if (claims) {
+    if (!known) {
+      known = new Map();
+      verified.set(key, known);
+    }
+    known.set(token, { claims: claims.claims, iat: claims.iat, exp: claims.exp });
+    if (known.size > VERIFIED_MAX) {
+      const oldest = known.keys().next().value;
+      if (oldest !== undefined) known.delete(oldest);
+    }
+  }
+  return claims ? { ...claims.claims } : null;
+}
+
+async function verifyFully(
+  key: Uint8Array,
+  token: string,
+): Promise<{ claims: SessionClaims; iat: number; exp: number } | null> {
   try {
     const { payload } = await jwtVerify(token, key, {
       algorithms: ['HS256'],
@@ -76,7 +121,7 @@ export async function verifySession(key: Uint8Array, token: string): Promise<Ses
     if (typeof ver !== 'number' || !Number.isSafeInteger(ver) || ver < 1) return null;
     if (typeof sk !== 'string' || !SESSION_KEY_RE.test(sk)) return null;
     if (iat === undefined || exp === undefined || exp - iat > SESSION_SECONDS) return null;
-    return { userId: Number(sub), version: ver, sessionKey: sk };
+    return { claims: { userId: Number(sub), version: ver, sessionKey: sk }, iat, exp };
   } catch {
     return null;
   }
