@@ -3,6 +3,7 @@ import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
 import type { Notices } from './notifications';
+import { firstOf, preparedPerViewer } from './prepared';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
@@ -233,7 +234,12 @@ export function visibleTo(viewer: Viewer) {
 
 /** One bug as `viewer` may see it; `undefined` when it does not exist or is not theirs to see. */
 export async function findBugById(db: DB, id: number, viewer: Viewer): Promise<BugDetail | undefined> {
-  return bugColumns(db)
+  return firstOf(db, bugById(db, viewer, id));
+}
+
+/** Every bug page starts with this read: prepared once per kind of viewer (db/prepared.ts). */
+const bugById = preparedPerViewer((db, viewer, id: number) =>
+  bugColumns(db)
     .leftJoin('users as closer', 'closer.id', 'bugs.closed_by')
     .select([
       'bugs.description',
@@ -247,9 +253,8 @@ export async function findBugById(db: DB, id: number, viewer: Viewer): Promise<B
       'bugs.duplicate_of',
     ])
     .where('bugs.id', '=', id)
-    .where(visibleTo(viewer))
-    .executeTakeFirst();
-}
+    .where(visibleTo(viewer)),
+);
 
 /** Open public bugs already reported on a host: the "is it one of these?" hint. */
 export async function similarBugs(db: DB, hostname: string, limit = 5): Promise<BugListItem[]> {

@@ -3,6 +3,7 @@ import type { MailParts } from '../../views/mail';
 import { refreshCounters } from './counters';
 import { type DB, monthKey } from './index';
 import { notifiedMailIds, notifyQueries } from './notifications';
+import { firstOf, prepared, rowsOf } from './prepared';
 import type { DisclosureKind, Label, State } from './schema';
 import { scorecardContribution } from './scorecards';
 
@@ -26,7 +27,12 @@ export interface DisclosureRow {
 }
 
 export async function disclosureRow(db: DB, bugId: number): Promise<DisclosureRow | undefined> {
-  return db
+  return firstOf(db, disclosureRowQuery(db, bugId));
+}
+
+/** Read by every bug page, like the events below: prepared (db/prepared.ts). */
+const disclosureRowQuery = prepared((db, bugId: number) =>
+  db
     .selectFrom('bugs')
     .select([
       'id',
@@ -40,9 +46,8 @@ export async function disclosureRow(db: DB, bugId: number): Promise<DisclosureRo
       'disclose_at',
       'disclosure_extended_at',
     ])
-    .where('id', '=', bugId)
-    .executeTakeFirst();
-}
+    .where('id', '=', bugId),
+);
 
 export interface DisclosureEvent {
   id: number;
@@ -55,16 +60,19 @@ export interface DisclosureEvent {
 
 /** A report's disclosure timeline, oldest first. */
 export async function disclosureEvents(db: DB, bugId: number): Promise<DisclosureEvent[]> {
-  return db
+  return rowsOf(db, disclosureEventsQuery(db, bugId));
+}
+
+const disclosureEventsQuery = prepared((db, bugId: number) =>
+  db
     .selectFrom('disclosure_events as e')
     .leftJoin('users as u', 'u.id', 'e.user_id')
     .select(['e.id', 'e.kind', 'e.disclose_at', 'e.reason', 'e.created_at', 'u.username'])
     .where('e.bug_id', '=', bugId)
     .orderBy('e.created_at', 'asc')
     .orderBy('e.id', 'asc')
-    .limit(100)
-    .execute();
-}
+    .limit(100),
+);
 
 /** Whether an owner (or admin) of the report's domain said the reporter may publish early. */
 export async function hasConsent(db: DB, bugId: number): Promise<boolean> {

@@ -29,8 +29,8 @@ export class DB extends Kysely<Database> {
    * one step after D1 answers, before any Kysely query of the same batch (db/batching.ts) hands
    * its rows back. middleware/session.ts relies on that to refresh the header's counts first.
    */
-  first<T>(query: { compile(): CompiledQuery<T> }): Promise<T | undefined> {
-    const q = query.compile();
+  first<T>(query: CompiledQuery<T> | { compile(): CompiledQuery<T> }): Promise<T | undefined> {
+    const q = 'compile' in query ? query.compile() : query;
     return this.#d1
       .prepare(q.sql)
       .bind(...q.parameters)

@@ -4,19 +4,18 @@ import type { Cursor } from './bugs';
 import { claimPost } from './dedupe';
 import type { DB } from './index';
 import type { Notices } from './notifications';
+import { firstOf, prepared, rowsOf } from './prepared';
 import type { Label } from './schema';
 import { changeState, commentBefore, stateRow, TIMELINE_MAX, type TimelineEvent, timeline } from './states';
 
 /** True when this user has upvoted this bug. */
 export async function hasUpvoted(db: DB, bugId: number, userId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('upvotes')
-    .select('bug_id')
-    .where('bug_id', '=', bugId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await firstOf(db, upvoteOf(db, bugId, userId))) !== undefined;
 }
+
+const upvoteOf = prepared((db, bugId: number, userId: number) =>
+  db.selectFrom('upvotes').select('bug_id').where('bug_id', '=', bugId).where('user_id', '=', userId),
+);
 
 /**
  * Adds the user's upvote, or removes it if present, and recounts bugs.upvotes from the
@@ -86,6 +85,17 @@ function commentColumns(db: DB, bugId: number) {
 
 const position = (c: CommentItem): Cursor => ({ createdAt: c.created_at, id: c.id });
 
+/** The bug page's two comment reads, prepared (db/prepared.ts): the count and the newest page. */
+const commentTotal = prepared((db, bugId: number) =>
+  db
+    .selectFrom('comments')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('bug_id', '=', bugId),
+);
+const newestComments = prepared((db, bugId: number, limit: number) =>
+  commentColumns(db, bugId).orderBy('comments.created_at', 'desc').orderBy('comments.id', 'desc').limit(limit),
+);
+
 /**
  * One page of a bug's comments, seeking by (created_at, id) over comments_by_bug: by default the
  * newest page (where a new comment lands), or the page before `before` / after `after`.
@@ -97,11 +107,7 @@ export async function commentPage(
 ): Promise<CommentPage> {
   const limit = opts.limit ?? COMMENTS_PER_PAGE;
   const { before, after } = opts;
-  const totalQuery = db
-    .selectFrom('comments')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('bug_id', '=', bugId)
-    .executeTakeFirst();
+  const totalQuery = firstOf(db, commentTotal(db, bugId));
   // The newest page (no cursor) shows every event after the comment just before it: all of the
   // report's events are read with its rows, in the same D1 batch, and cut below.
   const everyEvent = !before && !after ? timeline(db, bugId) : null;
@@ -124,17 +130,19 @@ export async function commentPage(
     if (found.length > limit && last) newer = position(last);
     older = head ? position(head) : after;
   } else {
-    let q = commentColumns(db, bugId);
+    let found: CommentItem[];
     if (before) {
-      q = q.where(({ eb, refTuple, tuple }) =>
-        eb(refTuple('comments.created_at', 'comments.id'), '<', tuple(before.createdAt, before.id)),
-      );
+      found = await commentColumns(db, bugId)
+        .where(({ eb, refTuple, tuple }) =>
+          eb(refTuple('comments.created_at', 'comments.id'), '<', tuple(before.createdAt, before.id)),
+        )
+        .orderBy('comments.created_at', 'desc')
+        .orderBy('comments.id', 'desc')
+        .limit(limit + 1)
+        .execute();
+    } else {
+      found = await rowsOf(db, newestComments(db, bugId, limit + 1)); // every bug page reads this
     }
-    const found = await q
-      .orderBy('comments.created_at', 'desc')
-      .orderBy('comments.id', 'desc')
-      .limit(limit + 1)
-      .execute();
     rows = found.slice(0, limit).reverse();
     const [head, last] = [rows[0], rows.at(-1)];
     if (found.length > limit && head) older = position(head);

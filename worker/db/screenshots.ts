@@ -1,6 +1,7 @@
 import type { CompiledQuery, sql } from 'kysely';
 import type { CleanImage } from '../lib/images';
 import type { DB } from './index';
+import { prepared, rowsOf } from './prepared';
 import type { ImageType } from './schema';
 
 /**
@@ -91,13 +92,12 @@ export function insertScreenshots(
 
 /** A report's screenshots, oldest first. */
 export async function listScreenshots(db: DB, bugId: number): Promise<Screenshot[]> {
-  return db
-    .selectFrom('screenshots')
-    .select(['key', 'type', 'width', 'height'])
-    .where('bug_id', '=', bugId)
-    .orderBy('id')
-    .execute();
+  return rowsOf(db, screenshotsOf(db, bugId));
 }
+
+const screenshotsOf = prepared((db, bugId: number) =>
+  db.selectFrom('screenshots').select(['key', 'type', 'width', 'height']).where('bug_id', '=', bugId).orderBy('id'),
+);
 
 /** One screenshot of one report (a key of another report is not found). */
 export async function findScreenshot(db: DB, bugId: number, key: string): Promise<Screenshot | undefined> {

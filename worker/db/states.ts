@@ -5,6 +5,7 @@ import { refreshCounters } from './counters';
 import { type DB, monthKey } from './index';
 import { notifiedMailIds, notifyQueries } from './notifications';
 import type { Mail } from './outbox';
+import { firstOf, prepared, preparedPerViewer, rowsOf } from './prepared';
 import type { BugEventsTable, FlagReason, Label, Severity, State } from './schema';
 import { scorecardStatements } from './scorecards';
 
@@ -309,7 +310,23 @@ export async function timeline(
   bugId: number,
   range: { after?: string | null; upTo?: string | null } = {},
 ): Promise<TimelineEvent[]> {
-  let q = db
+  // The bug page's newest comments page reads the whole timeline: that read is prepared.
+  if (!range.after && !range.upTo) return rowsOf(db, wholeTimeline(db, bugId));
+  let q = timelineColumns(db, bugId);
+  if (range.after) q = q.where('bug_events.created_at', '>', range.after);
+  if (range.upTo) q = q.where('bug_events.created_at', '<=', range.upTo);
+  return q.orderBy('bug_events.created_at', 'asc').orderBy('bug_events.id', 'asc').limit(TIMELINE_MAX).execute();
+}
+
+const wholeTimeline = prepared((db, bugId: number) =>
+  timelineColumns(db, bugId)
+    .orderBy('bug_events.created_at', 'asc')
+    .orderBy('bug_events.id', 'asc')
+    .limit(TIMELINE_MAX),
+);
+
+function timelineColumns(db: DB, bugId: number) {
+  return db
     .selectFrom('bug_events')
     .leftJoin('users', 'users.id', 'bug_events.user_id')
     .select([
@@ -323,9 +340,6 @@ export async function timeline(
       'users.username',
     ])
     .where('bug_events.bug_id', '=', bugId);
-  if (range.after) q = q.where('bug_events.created_at', '>', range.after);
-  if (range.upTo) q = q.where('bug_events.created_at', '<=', range.upTo);
-  return q.orderBy('bug_events.created_at', 'asc').orderBy('bug_events.id', 'asc').limit(TIMELINE_MAX).execute();
 }
 
 /** The comment just before a moment: where the previous comments page ended. */
@@ -360,16 +374,20 @@ export async function originalOf(db: DB, id: number, viewer: Viewer): Promise<Li
 
 /** Reports marked duplicates of `id` that this viewer may see, newest first. */
 export async function duplicatesOf(db: DB, id: number, viewer: Viewer, limit = 50): Promise<LinkedBug[]> {
-  return db
+  return rowsOf(db, duplicatesQuery(db, viewer, id, limit));
+}
+
+/** Read by every bug page: prepared once per kind of viewer (db/prepared.ts). */
+const duplicatesQuery = preparedPerViewer((db, viewer, id: number, limit: number) =>
+  db
     .selectFrom('bugs')
     .select(['bugs.id', 'bugs.title', 'bugs.state'])
     .where('bugs.duplicate_of', '=', id)
     .where('bugs.state', '=', 'duplicate')
     .where(visibleTo(viewer))
     .orderBy('bugs.id', 'desc')
-    .limit(limit)
-    .execute();
-}
+    .limit(limit),
+);
 
 /** The facts a duplicate_of must satisfy, checked by the route. */
 export async function duplicateTarget(db: DB, id: number) {
@@ -384,14 +402,12 @@ export async function duplicateTarget(db: DB, id: number) {
 
 /** Whether this user already flagged this report. */
 export async function hasFlagged(db: DB, bugId: number, userId: number): Promise<boolean> {
-  const row = await db
-    .selectFrom('bug_flags')
-    .select('id')
-    .where('bug_id', '=', bugId)
-    .where('user_id', '=', userId)
-    .executeTakeFirst();
-  return row !== undefined;
+  return (await firstOf(db, flagOf(db, bugId, userId))) !== undefined;
 }
+
+const flagOf = prepared((db, bugId: number, userId: number) =>
+  db.selectFrom('bug_flags').select('id').where('bug_id', '=', bugId).where('user_id', '=', userId),
+);
 
 /** Flags a report once per user; a second flag by the same user changes nothing (false). */
 export async function addFlag(db: DB, bugId: number, userId: number, reason: FlagReason): Promise<boolean> {

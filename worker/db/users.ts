@@ -4,6 +4,7 @@ import { newSessionKey } from '../lib/session';
 import type { SessionUser } from '../types';
 import type { DB } from './index';
 import { unreadCountSql } from './notifications';
+import { firstOf, prepared } from './prepared';
 import type { Role } from './schema';
 
 export interface UserRow {
@@ -42,8 +43,8 @@ export async function findProfileUser(db: DB, username: string) {
  * The signed-in user as the header shows them, if `version` still matches (not logged out) and
  * `sessionKey` is this account's (not an earlier account that had the same id).
  */
-export function sessionUserQuery(db: DB, s: { userId: number; version: number; sessionKey: string }) {
-  return db
+const sessionUser = prepared((db, userId: number, version: number, sessionKey: string) =>
+  db
     .selectFrom('users')
     .leftJoin('user_scores', (j) =>
       j.onRef('user_scores.user_id', '=', 'users.id').on('user_scores.period', '=', 'all'),
@@ -54,11 +55,16 @@ export function sessionUserQuery(db: DB, s: { userId: number; version: number; s
       'users.role',
       sql<number>`coalesce(user_scores.score, 0)`.as('points'),
       // The header's unread count, in the same query (bounded: worker/db/notifications.ts).
-      unreadCountSql(s.userId).as('unread'),
+      unreadCountSql(userId).as('unread'),
     ])
-    .where('users.id', '=', s.userId)
-    .where('users.session_version', '=', s.version)
-    .where('users.session_key', '=', s.sessionKey);
+    .where('users.id', '=', userId)
+    .where('users.session_version', '=', version)
+    .where('users.session_key', '=', sessionKey),
+);
+
+/** Every signed-in request makes this read, so it is prepared once per isolate (db/prepared.ts). */
+export function sessionUserQuery(db: DB, s: { userId: number; version: number; sessionKey: string }) {
+  return sessionUser(db, s.userId, s.version, s.sessionKey);
 }
 
 /** {@link sessionUserQuery}'s row, if the session still holds. */
@@ -66,7 +72,7 @@ export async function findSessionUser(
   db: DB,
   s: { userId: number; version: number; sessionKey: string },
 ): Promise<SessionUser | undefined> {
-  return sessionUserQuery(db, s).executeTakeFirst();
+  return firstOf(db, sessionUserQuery(db, s));
 }
 
 /**
