@@ -1,6 +1,7 @@
 // npm run bench — for each size in BENCH_SIZES (bugs; default 100000) loads a local D1 with that
-// many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts the
-// Worker on it as `wrangler dev` does but without DevTools (scripts/bench-worker.mjs) and measures, per route of scripts/bench-routes.mjs,
+// many bugs, 10× as many ledger rows and a tenth as many users (at least 10,000), starts
+// `wrangler dev --log-level warn` on it (BENCH_INSPECTOR=off: the same Worker without wrangler's
+// DevTools inspector, scripts/bench-worker.mjs) and measures, per route of scripts/bench-routes.mjs,
 // throughput as a share of the bare route measured by the same Worker in the same seconds (the
 // clients alternate between the route and the bare route every second: measurePaired), and p95 latency under
 // BENCH_CONCURRENCY closed-loop clients. It prints ONE table with a column pair per size, so it
@@ -16,6 +17,7 @@
 // Options (env): BENCH_SIZES (e.g. 100000,1000000), BENCH_SECONDS (per route, default 6),
 // BENCH_CONCURRENCY (16), BENCH_LEDGER / BENCH_USERS (override the per-size defaults),
 // BENCH_ONLY (substrings joined by |: measure only the routes whose name contains one), BENCH_PORT,
+// BENCH_INSPECTOR=off (see scripts/bench-worker.mjs: shares read lower, the bare route gains most),
 // BENCH_LOAD_ONLY=1 (load the data and stop).
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -25,12 +27,16 @@ import { createServer } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { BARE, ROUTES } from './bench-routes.mjs';
-import { d1Query, hashPassword, root, wrangler, wranglerEnv } from './lib.mjs';
+import { d1Query, hashPassword, root, wrangler, wranglerBin, wranglerEnv } from './lib.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SIZES = (process.env.BENCH_SIZES ?? process.env.BENCH_BUGS ?? '100000').split(',').map(Number);
 const ONLY = process.env.BENCH_ONLY;
+/** `wrangler dev` (the default, as issue 16 measured), or the same Worker without its inspector. */
+const INSPECTOR = process.env.BENCH_INSPECTOR !== 'off';
+/** wrangler's debug log (every inspector event under `wrangler dev`): here, and only this run's. */
+const WRANGLER_LOGS = join(root, '.bench', 'logs');
 const DOMAINS = 5_000;
 /** The signed-in bench user (an admin): bench_1 with this password. */
 const BENCH_PASSWORD = 'bench-password-1';
@@ -159,10 +165,27 @@ async function startWorker(persist, vars = []) {
   if (!existsSync(join(root, '.dev.vars'))) {
     writeFileSync(join(root, '.dev.vars'), `JWT_SECRET=${'b'.repeat(48)}\n`);
   }
-  // scripts/bench-worker.mjs: `wrangler dev` without its DevTools inspector (why: see there).
-  const child = spawn(process.execPath, [join(root, 'scripts', 'bench-worker.mjs'), String(port), persist, ...vars], {
+  const [command, args] = INSPECTOR
+    ? [
+        wranglerBin,
+        [
+          'dev',
+          '--local',
+          '--port',
+          String(port),
+          '--ip',
+          '127.0.0.1',
+          '--log-level',
+          'warn',
+          '--persist-to',
+          persist,
+        ].concat(vars.flatMap((v) => ['--var', v])),
+      ]
+    : // scripts/bench-worker.mjs: `wrangler dev` without its DevTools inspector (why: see there).
+      [process.execPath, [join(root, 'scripts', 'bench-worker.mjs'), String(port), persist, ...vars]];
+  const child = spawn(command, args, {
     cwd: root,
-    env: { ...wranglerEnv, WRANGLER_LOG_PATH: join(root, '.bench', 'logs') },
+    env: { ...wranglerEnv, WRANGLER_LOG_PATH: WRANGLER_LOGS },
     stdio: ['ignore', 'inherit', 'inherit'],
     detached: true,
   });
@@ -182,7 +205,7 @@ async function startWorker(persist, vars = []) {
     await new Promise((r) => setTimeout(r, 250));
   }
   await stop();
-  throw new Error('the bench Worker (scripts/bench-worker.mjs) did not start');
+  throw new Error(`the bench Worker (${INSPECTOR ? 'wrangler dev' : 'scripts/bench-worker.mjs'}) did not start`);
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
@@ -372,6 +395,8 @@ async function runWorker(size, loaded, routes, vars) {
   return out;
 }
 
+// Under `wrangler dev` the debug log grows by about 150 MB a minute: keep only this run's.
+rmSync(WRANGLER_LOGS, { recursive: true, force: true });
 const routes = ROUTES.filter((r) => !ONLY || ONLY.split('|').some((part) => r.name.includes(part)));
 const sizes = SIZES.map(sizeOf);
 const started = new Date();
@@ -407,7 +432,7 @@ const header = `| route | ${bySize.map((s) => `share of bare at ${s.size.label} 
 const lines = [
   `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC · ${cpus().length} × ${cpus()[0]?.model.trim()}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB · ` +
     `sizes ${bySize.map((s) => `${s.size.label} (${s.size.bugs} bugs, ${s.size.ledger} ledger rows, ${s.size.users} users)`).join(', ')} · ` +
-    `${CONCURRENCY} clients, ${SECONDS} s per route, alternating with the bare route every ${PHASE_MS / 1000} s (${SECONDS} s of each; share: the median over the ${SECONDS} route/bare pairs) · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
+    `${INSPECTOR ? '`wrangler dev`' : 'Worker without the DevTools inspector (BENCH_INSPECTOR=off)'} · ${CONCURRENCY} clients, ${SECONDS} s per route, alternating with the bare route every ${PHASE_MS / 1000} s (${SECONDS} s of each; share: the median over the ${SECONDS} route/bare pairs) · bare req/s ${bySize.map((s) => `${s.size.label} ${s.results.get(BARE.name)?.rps.toFixed(0) ?? '–'}`).join(', ')}`,
   '',
   header,
   `| --- | ${bySize.map(() => '---: | ---: | ---:').join(' | ')} |`,
