@@ -9,8 +9,9 @@ const mark = (i: number) => `\u0000blt-arg-${i}\u0000`;
 
 /**
  * A read whose SQL is the same whatever its arguments, built and compiled by Kysely once per
- * isolate instead of at every call. Building and compiling a query costs the Worker about as much
- * as D1 answering it, and the bug page makes eight (ARCHITECTURE.md "One round trip per page").
+ * isolate instead of at every call: building and compiling the bug page's queries was about a fifth
+ * of its Worker CPU, many times what SQLite spends answering them (ARCHITECTURE.md "One round
+ * trip per page").
  *
  * `build` is called once, with a marker in place of each argument, and must use every argument
  * only as a value (it becomes a parameter), never to choose the query's shape: a query whose shape
