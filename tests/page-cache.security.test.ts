@@ -49,6 +49,26 @@ describe('page cache: anonymous pages from the Workers Cache, keyed on their kno
     expect((await call(`/bugs?domain=${host}`, { json: true })).headers.get('X-BLT-Cache')).toBeNull();
   });
 
+  it('PAGE_CACHE=off (the bench switch) computes every page, says BYPASS, and stores nothing', async () => {
+    const host = uniqueHost('pcoff');
+    await seedBug({ hostname: host, title: 'Bypassed page first' });
+    const vars = env as unknown as Record<string, string | undefined>;
+    vars.PAGE_CACHE = 'off';
+    try {
+      const path = `/bugs?domain=${host}`;
+      expect((await call(path)).headers.get('X-BLT-Cache')).toBe('BYPASS');
+      await settle();
+      await seedBug({ hostname: host, title: 'Bypassed page second' });
+      const res = await call(path);
+      expect(res.headers.get('X-BLT-Cache')).toBe('BYPASS');
+      expect(await res.text()).toContain('Bypassed page second'); // computed again, not stored
+    } finally {
+      delete vars.PAGE_CACHE;
+    }
+    // Nothing was stored while it was off: the first read with the cache on is a MISS.
+    expect((await call(`/bugs?domain=${host}`)).headers.get('X-BLT-Cache')).toBe('MISS');
+  });
+
   it('leaderboard, stats and domain pages are cached too', async () => {
     const host = uniqueHost('pcdomain');
     await seedBug({ hostname: host });
