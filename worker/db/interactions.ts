@@ -85,6 +85,19 @@ function commentColumns(db: DB, bugId: number) {
 
 const position = (c: CommentItem): Cursor => ({ createdAt: c.created_at, id: c.id });
 
+/** The comments past a cursor, nearest first: newer ones oldest first, older ones newest first. */
+function commentsPast(db: DB, bugId: number, at: Cursor, side: 'newer' | 'older', limit: number) {
+  const [op, order] = side === 'newer' ? (['>', 'asc'] as const) : (['<', 'desc'] as const);
+  return commentColumns(db, bugId)
+    .where(({ eb, refTuple, tuple }) =>
+      eb(refTuple('comments.created_at', 'comments.id'), op, tuple(at.createdAt, at.id)),
+    )
+    .orderBy('comments.created_at', order)
+    .orderBy('comments.id', order)
+    .limit(limit)
+    .execute();
+}
+
 /** The bug page's two comment reads, prepared (db/prepared.ts): the count and the newest page. */
 const commentTotal = prepared((db, bugId: number) =>
   db
@@ -117,32 +130,15 @@ export async function commentPage(
   let older: Cursor | null = null;
   let newer: Cursor | null = null;
   if (after) {
-    const found = await commentColumns(db, bugId)
-      .where(({ eb, refTuple, tuple }) =>
-        eb(refTuple('comments.created_at', 'comments.id'), '>', tuple(after.createdAt, after.id)),
-      )
-      .orderBy('comments.created_at', 'asc')
-      .orderBy('comments.id', 'asc')
-      .limit(limit + 1)
-      .execute();
+    const found = await commentsPast(db, bugId, after, 'newer', limit + 1);
     rows = found.slice(0, limit);
     const [head, last] = [rows[0], rows.at(-1)];
     if (found.length > limit && last) newer = position(last);
     older = head ? position(head) : after;
   } else {
-    let found: CommentItem[];
-    if (before) {
-      found = await commentColumns(db, bugId)
-        .where(({ eb, refTuple, tuple }) =>
-          eb(refTuple('comments.created_at', 'comments.id'), '<', tuple(before.createdAt, before.id)),
-        )
-        .orderBy('comments.created_at', 'desc')
-        .orderBy('comments.id', 'desc')
-        .limit(limit + 1)
-        .execute();
-    } else {
-      found = await rowsOf(db, newestComments(db, bugId, limit + 1)); // every bug page reads this
-    }
+    const found = before
+      ? await commentsPast(db, bugId, before, 'older', limit + 1)
+      : await rowsOf(db, newestComments(db, bugId, limit + 1)); // every bug page reads this
     rows = found.slice(0, limit).reverse();
     const [head, last] = [rows[0], rows.at(-1)];
     if (found.length > limit && head) older = position(head);
