@@ -3,7 +3,7 @@ import { refreshCounters } from './counters';
 import { claimPost } from './dedupe';
 import { type DB, monthKey } from './index';
 import type { Notices } from './notifications';
-import { firstOf, preparedPerViewer } from './prepared';
+import { type Arg, firstOf, preparedPerShape, preparedPerViewer, rowsOf } from './prepared';
 import { type Database, LABELS, type Label, type Role, type Severity, type State, type Status } from './schema';
 import { scorecardContribution } from './scorecards';
 import { insertScreenshots, type StoredScreenshot } from './screenshots';
@@ -111,6 +111,106 @@ function bugColumns(db: DB) {
     .select(LIST_COLUMNS);
 }
 
+/** The values a bug list may filter on, named; each becomes one SQL parameter. */
+const LIST_ARGS = [
+  'by',
+  'user',
+  'status',
+  'state',
+  'label',
+  'severity',
+  'domain',
+  'cursorAt',
+  'cursorId',
+  'limit',
+] as const;
+type ListArg = (typeof LIST_ARGS)[number];
+interface ListValues {
+  by?: string;
+  user?: number;
+  status?: Status;
+  state?: State;
+  label?: Label;
+  severity?: Severity;
+  domain?: string;
+  cursorAt?: string;
+  cursorId?: number;
+  limit: number;
+}
+
+/** What decides a list's SQL text: which values are set (in LIST_ARGS order) and three switches. */
+interface ListShape {
+  args: ListArg[];
+  hidden: boolean;
+  resolved: boolean;
+  withText: boolean;
+}
+
+/**
+ * The SQL of one bug list. `v` holds the values (or prepared.ts markers standing in for them):
+ * each is used only as a parameter, and which are set is `shape.args`.
+ */
+function listQuery(db: DB, shape: ListShape, v: ListValues, search?: { match: RawBuilder<string>; driven: boolean }) {
+  let query = bugColumns(db);
+  if (search?.driven) {
+    query = query
+      .innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id')
+      .where(sql<SqlBool>`bugs_fts MATCH ${search.match}`);
+  } else if (search) query = query.where(matchesBug(search.match));
+  const { by, user, status, state, label, severity, domain, cursorAt, cursorId } = v;
+  if (by !== undefined) {
+    query = query.where('bugs.user_id', '=', (eb) =>
+      eb.selectFrom('users').select('users.id').where('users.username', '=', by).where('users.deleted_at', 'is', null),
+    );
+  }
+  if (!shape.hidden) query = query.where('bugs.is_hidden', '=', 0);
+  if (user !== undefined) query = query.where('bugs.user_id', '=', user);
+  // Groups over bugs.status (kept in step with state), so they read the status indexes.
+  if (status !== undefined) query = query.where('bugs.status', '=', status);
+  else if (shape.resolved) {
+    // Written exactly as the partial indexes bugs_resolved* say, so SQLite uses them.
+    query = query.where(sql<SqlBool>`bugs.state IN ('fixed', 'closed')`);
+  } else if (state !== undefined) query = query.where('bugs.state', '=', state);
+  else query = query.where('bugs.status', '!=', 'spam');
+  if (label !== undefined) query = query.where('bugs.label', '=', label);
+  if (severity !== undefined) query = query.where('bugs.severity', '=', severity);
+  if (domain !== undefined) {
+    query = query.where('bugs.domain_id', '=', (eb) =>
+      eb.selectFrom('domains').select('id').where('hostname', '=', domain),
+    );
+  }
+  if (search?.driven) {
+    if (cursorId !== undefined) query = query.where(sql<SqlBool>`bugs_fts.rowid < ${cursorId}`);
+    query = query.orderBy(sql`bugs_fts.rowid`, 'desc');
+  } else {
+    if (cursorAt !== undefined && cursorId !== undefined) {
+      query = query.where(({ eb, refTuple, tuple }) =>
+        eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursorAt, cursorId)),
+      );
+    }
+    query = query.orderBy('bugs.created_at', 'desc').orderBy('bugs.id', 'desc');
+  }
+  return query
+    .$if(shape.withText, (q) =>
+      q.select(['bugs.updated_at', sql<string>`substr(bugs.description, 1, 2000)`.as('description')]),
+    )
+    .limit(v.limit);
+}
+
+/** listQuery prepared once per shape: the lists of pages and feeds that are not a search. */
+const preparedList = preparedPerShape(
+  (shape: ListShape) => `${shape.args.join()}|${shape.hidden}|${shape.resolved}|${shape.withText}`,
+  (db, shape: ListShape, ...args: Arg[]) => {
+    // The arguments come in shape.args order; while the read is prepared they are markers, not
+    // values of these types, which is all listQuery may rely on (prepared.ts checks the SQL).
+    const v: Record<string, Arg> = {};
+    shape.args.forEach((name, i) => {
+      v[name] = args[i] as Arg;
+    });
+    return listQuery(db, shape, v as unknown as ListValues);
+  },
+);
+
 /**
  * Newest-first page of public bugs (search results: newest match first, by id), seeking past
  * `cursor` so that any page costs what the first one does. Hidden and spam reports never
@@ -155,56 +255,30 @@ export async function listBugs(
   // against FTS5 (a point lookup); otherwise FTS5 drives, newest match (highest rowid) first, so
   // a page of results costs the same whether one bug matches or all of them do.
   const ftsDriven = match !== undefined && match !== null && !f.domain && userId === undefined && !byUsername;
-  let query = bugColumns(db);
-  if (match && ftsDriven) {
-    query = query.innerJoin('bugs_fts', 'bugs_fts.rowid', 'bugs.id').where(sql<SqlBool>`bugs_fts MATCH ${match}`);
-  } else if (match) query = query.where(matchesBug(match));
-  if (byUsername !== undefined) {
-    const name = byUsername;
-    query = query.where('bugs.user_id', '=', (eb) =>
-      eb
-        .selectFrom('users')
-        .select('users.id')
-        .where('users.username', '=', name)
-        .where('users.deleted_at', 'is', null),
-    );
-  }
-  if (!opts.includeHidden) query = query.where('bugs.is_hidden', '=', 0);
-  if (userId !== undefined) query = query.where('bugs.user_id', '=', userId);
-  if (f.status === 'open' || f.status === 'ended') {
-    // Groups over bugs.status (kept in step with state), so they read the status indexes.
-    query = query.where('bugs.status', '=', f.status === 'open' ? 'open' : 'closed');
-  } else if (f.status === 'resolved') {
-    // Written exactly as the partial indexes bugs_resolved* say, so SQLite uses them.
-    query = query.where(sql<SqlBool>`bugs.state IN ('fixed', 'closed')`);
-  } else if (f.status) query = query.where('bugs.state', '=', f.status);
-  else query = query.where('bugs.status', '!=', 'spam');
-  if (f.label) query = query.where('bugs.label', '=', f.label);
-  if (f.severity) query = query.where('bugs.severity', '=', f.severity);
-  if (f.domain) {
-    const hostname = f.domain;
-    query = query.where('bugs.domain_id', '=', (eb) =>
-      eb.selectFrom('domains').select('id').where('hostname', '=', hostname),
-    );
-  }
   const cursor = opts.cursor;
-  if (ftsDriven) {
-    if (cursor) query = query.where(sql<SqlBool>`bugs_fts.rowid < ${cursor.id}`);
-    query = query.orderBy(sql`bugs_fts.rowid`, 'desc');
-  } else {
-    if (cursor) {
-      query = query.where(({ eb, refTuple, tuple }) =>
-        eb(refTuple('bugs.created_at', 'bugs.id'), '<', tuple(cursor.createdAt, cursor.id)),
-      );
-    }
-    query = query.orderBy('bugs.created_at', 'desc').orderBy('bugs.id', 'desc');
+  const values: ListValues = { limit: opts.limit + 1 };
+  if (byUsername !== undefined) values.by = byUsername;
+  if (userId !== undefined) values.user = userId;
+  if (f.status === 'open' || f.status === 'ended') values.status = f.status === 'open' ? 'open' : 'closed';
+  else if (f.status && f.status !== 'resolved') values.state = f.status;
+  if (f.label) values.label = f.label;
+  if (f.severity) values.severity = f.severity;
+  if (f.domain) values.domain = f.domain;
+  if (cursor) {
+    values.cursorId = cursor.id;
+    if (!ftsDriven) values.cursorAt = cursor.createdAt;
   }
-  const rows = await query
-    .$if(opts.withText === true, (q) =>
-      q.select(['bugs.updated_at', sql<string>`substr(bugs.description, 1, 2000)`.as('description')]),
-    )
-    .limit(opts.limit + 1)
-    .execute();
+  const shape: ListShape = {
+    args: LIST_ARGS.filter((a) => values[a] !== undefined),
+    hidden: opts.includeHidden === true,
+    resolved: f.status === 'resolved',
+    withText: opts.withText === true,
+  };
+  // A search's SQL depends on its words (search.ts matchSql), so it is built per call; every other
+  // list is one of a few shapes, each built and compiled once (prepared.ts).
+  const rows: (BugListItem & { updated_at?: string; description?: string })[] = match
+    ? await listQuery(db, shape, values, { match, driven: ftsDriven }).execute()
+    : await rowsOf(db, preparedList(db, shape, ...shape.args.map((a) => values[a] as Arg)));
   const page = rows.slice(0, opts.limit);
   const last = page.at(-1);
   const next = rows.length > opts.limit && last ? { createdAt: last.created_at, id: last.id } : null;

@@ -1,6 +1,7 @@
 import { type Expression, ParseJSONResultsPlugin, type SqlBool, sql } from 'kysely';
 import { jsonObjectFrom } from 'kysely/helpers/sqlite';
 import type { DB } from './index';
+import { firstOf, prepared } from './prepared';
 import { type UserRef, userIdOf } from './refs';
 
 export interface LeaderRow {
@@ -158,7 +159,20 @@ function standingOf(
  * (ARCHITECTURE.md, "One round trip per page").
  */
 export async function profileFacts(db: DB, username: string, month: string, cap = RANK_CAP) {
-  const row = await db
+  const row = await firstOf(db.withPlugin(PARSE_JSON), profileHead(db, username, month, cap));
+  if (!row) return undefined;
+  return {
+    user: { id: row.id, username: row.username, created_at: row.created_at },
+    allTime: standingOf(row.all_time, cap),
+    thisMonth: standingOf(row.month, cap),
+  };
+}
+
+/** Only profileHead's two JSON columns can start with { or [ (user names cannot; see usernameSchema). */
+const PARSE_JSON = new ParseJSONResultsPlugin();
+
+const profileHead = prepared((db, username: string, month: string, cap: number) =>
+  db
     .selectFrom('users as u')
     .select((eb) => [
       'u.id',
@@ -168,17 +182,8 @@ export async function profileFacts(db: DB, username: string, month: string, cap 
       jsonObjectFrom(standingQuery(db, eb.ref('u.id'), month, cap)).as('month'),
     ])
     .where('u.username', '=', username)
-    .where('u.deleted_at', 'is', null)
-    // Only the two JSON columns can start with { or [ (user names cannot; see usernameSchema).
-    .withPlugin(new ParseJSONResultsPlugin())
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    user: { id: row.id, username: row.username, created_at: row.created_at },
-    allTime: standingOf(row.all_time, cap),
-    thisMonth: standingOf(row.month, cap),
-  };
-}
+    .where('u.deleted_at', 'is', null),
+);
 
 /** The newest ledger rows of a user, with the bug they were for (if the viewer may see it). */
 export async function pointsHistory(db: DB, user: UserRef, limit = 20) {

@@ -1,8 +1,9 @@
-import { type Compilable, CompiledQuery } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from './index';
+import type { Database } from './schema';
 
 /** What a prepared read may take: values that become SQL parameters. */
-type Arg = string | number;
+export type Arg = string | number;
 
 /** A stand-in for argument `i` while the query is built once: unique, and never valid data. */
 const mark = (i: number) => `\u0000blt-arg-${i}\u0000`;
@@ -45,12 +46,12 @@ export function prepared<A extends Arg[], O>(
 }
 
 /** Runs a prepared read: its rows. */
-export async function rowsOf<O>(db: DB, query: CompiledQuery<O>): Promise<O[]> {
+export async function rowsOf<O>(db: Kysely<Database>, query: CompiledQuery<O>): Promise<O[]> {
   return (await db.executeQuery(query)).rows;
 }
 
 /** Runs a prepared read: its first row, if any. */
-export async function firstOf<O>(db: DB, query: CompiledQuery<O>): Promise<O | undefined> {
+export async function firstOf<O>(db: Kysely<Database>, query: CompiledQuery<O>): Promise<O | undefined> {
   return (await db.executeQuery(query)).rows[0];
 }
 
@@ -73,5 +74,26 @@ export function preparedPerViewer<A extends Arg[], O>(
     if (viewer === null) return anonymous(db, ...args);
     if (viewer.role === 'admin') return admin(db, ...args);
     return user(db, viewer.id, ...args);
+  };
+}
+
+/**
+ * Prepared reads for a query with a few shapes (which filters are set, not their values): one
+ * prepared read per `key(shape)`, built on first use. `build` may use the shape to choose SQL and
+ * the arguments only as values; `key` must tell apart every shape that builds different SQL.
+ */
+export function preparedPerShape<S, A extends Arg[], O>(
+  key: (shape: S) => string,
+  build: (db: DB, shape: S, ...args: A) => Compilable<O>,
+): (db: DB, shape: S, ...args: A) => CompiledQuery<O> {
+  const reads = new Map<string, (db: DB, ...args: A) => CompiledQuery<O>>();
+  return function preparedForShape(db, shape, ...args) {
+    const k = key(shape);
+    let read = reads.get(k);
+    if (!read) {
+      read = prepared((d: DB, ...a: A) => build(d, shape, ...a));
+      reads.set(k, read);
+    }
+    return read(db, ...args);
   };
 }

@@ -3,6 +3,7 @@ import { jsonArrayFrom, jsonObjectFrom } from 'kysely/helpers/sqlite';
 import { BUCKET_HOURS, BUCKETS, type BucketMedian, medianOfBuckets } from '../lib/scorecard';
 import type { DB } from './index';
 import { topReportersOf } from './leaderboard';
+import { firstOf, prepared } from './prepared';
 import { type DomainRef, domainIdOf } from './refs';
 import type { BugEventsTable, State } from './schema';
 
@@ -228,7 +229,28 @@ function cardOf(
  * these key reads cost SQLite (ARCHITECTURE.md, "One round trip per page").
  */
 export async function domainFacts(db: DB, hostname: string, viewerId: number | null) {
-  const row = await db
+  // No viewer: a user id no row has, so the owner answer is "no".
+  const row = await firstOf(db.withPlugin(PARSE_JSON), factsRow(db, hostname, viewerId ?? 0));
+  if (!row) return undefined;
+  return {
+    id: row.id,
+    card: cardOf(row.counters, row.cells),
+    contact: row.contact ?? null,
+    claimed: Boolean(row.claimed),
+    owner: Boolean(row.owner),
+    top: row.top,
+  };
+}
+
+/**
+ * The JSON columns of factsRow come back as text; only they can start with { or [ (host names,
+ * user names, states and timestamps cannot).
+ */
+const PARSE_JSON = new ParseJSONResultsPlugin();
+
+/** domainFacts' one statement, prepared (worker/db/prepared.ts). */
+const factsRow = prepared((db, hostname: string, viewerId: number) =>
+  db
     .selectFrom('domains as d')
     .where('d.hostname', '=', hostname)
     .select((eb) => [
@@ -260,23 +282,9 @@ export async function domainFacts(db: DB, hostname: string, viewerId: number | n
             .selectFrom('domain_owners')
             .select('user_id')
             .whereRef('domain_owners.domain_id', '=', 'd.id')
-            // No viewer: a user id no row has, so the answer is "no".
-            .where('domain_owners.user_id', '=', viewerId ?? 0),
+            .where('domain_owners.user_id', '=', viewerId),
         )
         .as('owner'),
       jsonArrayFrom(topReportersOf(db, eb.ref('d.id'))).as('top'),
-    ])
-    // The JSON columns come back as text; only they can start with { or [ here (host names,
-    // user names, states and timestamps cannot).
-    .withPlugin(new ParseJSONResultsPlugin())
-    .executeTakeFirst();
-  if (!row) return undefined;
-  return {
-    id: row.id,
-    card: cardOf(row.counters, row.cells),
-    contact: row.contact ?? null,
-    claimed: Boolean(row.claimed),
-    owner: Boolean(row.owner),
-    top: row.top,
-  };
-}
+    ]),
+);
