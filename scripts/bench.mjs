@@ -438,14 +438,22 @@ const lines = [
   `| --- | ${bySize.map(() => '---: | ---: | ---:').join(' | ')} |`,
 ];
 const misses = [];
+const slow = [];
+/** Two decimals, or three where two would round a miss up to the goal (0.697 is not 0.70). */
+const shareText = (share) =>
+  share < GOAL_SHARE && share.toFixed(2) === GOAL_SHARE.toFixed(2) ? share.toFixed(3) : share.toFixed(2);
 for (const name of names) {
   const cells = bySize.map((s) => {
     const r = s.results.get(name);
     if (!r) return '– | – | –';
-    const share = r.share;
-    const bad = !name.startsWith('bare') && (share < GOAL_SHARE || r.p95 > GOAL_P95_MS);
-    if (bad) misses.push(`${name} at ${s.size.label}: ${share.toFixed(2)} of bare, p95 ${r.p95.toFixed(0)} ms`);
-    return `${bad ? '**' : ''}${share.toFixed(2)}${bad ? '**' : ''} | ${r.shareAll.toFixed(2)} | ${r.p95.toFixed(0)} ms${r.errors ? ` (${r.errors} non-200)` : ''}`;
+    const judged = !name.startsWith('bare') && !name.startsWith('cached');
+    const low = judged && r.share < GOAL_SHARE;
+    const late = judged && r.p95 > GOAL_P95_MS;
+    if (low) misses.push(`${name} at ${s.size.label}: ${shareText(r.share)} of bare`);
+    if (late) slow.push(`${name} at ${s.size.label}: p95 ${r.p95.toFixed(0)} ms`);
+    const share = low ? `**${shareText(r.share)}**` : shareText(r.share);
+    const p95 = late ? `**${r.p95.toFixed(0)} ms**` : `${r.p95.toFixed(0)} ms`;
+    return `${share} | ${r.shareAll.toFixed(2)} | ${p95}${r.errors ? ` (${r.errors} non-200)` : ''}`;
   });
   lines.push(`| ${name} | ${cells.join(' | ')} |`);
 }
@@ -467,8 +475,13 @@ writeFileSync(
 writeFileSync(join(root, '.bench', 'results.md'), `${lines.join('\n')}\n`);
 console.log(
   misses.length
-    ? `\n[bench] below ${GOAL_SHARE} of bare or p95 above ${GOAL_P95_MS} ms:\n  ${misses.join('\n  ')}`
-    : `\n[bench] every route kept >= ${GOAL_SHARE} of bare with p95 <= ${GOAL_P95_MS} ms`,
+    ? `\n[bench] below ${GOAL_SHARE} of bare:\n  ${misses.join('\n  ')}`
+    : `\n[bench] every uncached route kept >= ${GOAL_SHARE} of bare`,
+);
+console.log(
+  slow.length
+    ? `[bench] p95 above ${GOAL_P95_MS} ms:\n  ${slow.join('\n  ')}`
+    : `[bench] every uncached route kept p95 <= ${GOAL_P95_MS} ms`,
 );
 console.log('[bench] the table is also in .bench/results.md: append it to scripts/bench-results.md');
 process.exit(0);
